@@ -1,0 +1,198 @@
+"""Checks as data: cases, a reference, a comparison, and the mistakes we know how to name.
+
+A :class:`Check` describes an exercise without running anything: the public cases a student
+sees, a generator of hidden cases, the reference implementation, how to turn a returned value
+into plain numbers, how to compare, and :class:`Mistake` s — each a small implementation of a
+typical wrong answer with the hint to give when a student's output matches it.
+
+:func:`evaluate` runs a student's function over the cases and returns :class:`Failure` records;
+:meth:`Check.__call__` (what a notebook's test cell calls) turns them into a ✓ line or an
+``AssertionError`` whose message names the input, the expected and the returned value, and the
+likely mistake. Because a check is data, the hidden cases can also be run by a separate grader
+process, away from anything the student's kernel may have rebound.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+import warnings
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .coerce import CoercionError, as_float
+
+Compare = Callable[[Any, Any], "str | None"]
+"""``compare(expected, got)`` returns ``None`` when they agree, else a short description of how."""
+
+RELATIVE_TOLERANCE = 1e-6
+ABSOLUTE_TOLERANCE = 1e-9
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, list) and len(value) > 6:
+        return "[" + ", ".join(_fmt(v) for v in value[:3]) + ", …, " + _fmt(value[-1]) + "]"
+    if isinstance(value, list):
+        return "[" + ", ".join(_fmt(v) for v in value) + "]"
+    return repr(value)
+
+
+def close_floats(expected: float, got: float) -> str | None:
+    """Agree when ``|got − expected| ≤ max(rtol·|expected|, atol)`` (NaN and ±inf must match exactly)."""
+    if math.isnan(expected) and math.isnan(got):
+        return None
+    if math.isclose(expected, got, rel_tol=RELATIVE_TOLERANCE, abs_tol=ABSOLUTE_TOLERANCE):
+        return None
+    return f"expected {_fmt(expected)}, got {_fmt(got)}"
+
+
+def close_float_lists(expected: list[float], got: list[float]) -> str | None:
+    """Same length, and every element agrees as in :func:`close_floats`."""
+    if len(got) != len(expected):
+        return f"expected {len(expected)} values, got {len(got)}"
+    agree = np.isclose(got, expected, rtol=RELATIVE_TOLERANCE, atol=ABSOLUTE_TOLERANCE,
+                       equal_nan=True)
+    if agree.all():
+        return None
+    first = int(np.argmin(agree))
+    return (f"element [{first}] differs: expected {_fmt(expected[first])}, "
+            f"got {_fmt(got[first])} (expected {_fmt(expected)}, got {_fmt(got)})")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One call of the student's function: the positional arguments."""
+
+    args: tuple[Any, ...]
+
+    def describe(self, name: str, params: Sequence[str]) -> str:
+        parts = [f"{p}={_fmt(a)}" for p, a in zip(params, self.args, strict=True)]
+        return f"{name}({', '.join(parts)})"
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A typical wrong answer, as code, and what to tell a student whose output matches it."""
+
+    hint: str
+    implementation: Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One case the student's function got wrong (or crashed on)."""
+
+    call: str
+    problem: str
+    hint: str | None = None
+    stopped: bool = False
+    """True when evaluation stopped here (e.g. the function is not written yet)."""
+
+
+def _seed(name: str) -> int:
+    return zlib.crc32(name.encode("utf-8"))
+
+
+@contextlib.contextmanager
+def quiet():
+    """Silence warnings, numpy floating-point chatter and stderr: any stderr in a test cell scores 0."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"), \
+            contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")
+        yield
+
+
+@dataclass(frozen=True)
+class Check:
+    """An exercise's check, as data (see the module docstring)."""
+
+    name: str
+    params: tuple[str, ...]
+    reference: Callable[..., Any]
+    public: tuple[Case, ...]
+    hidden: Callable[[np.random.Generator], Sequence[Case]]
+    mistakes: tuple[Mistake, ...] = ()
+    coerce: Callable[[Any], Any] = as_float
+    compare: Compare = close_floats
+    what: str = field(default="function")
+
+    def cases(self, hidden: bool = False) -> list[Case]:
+        """The public cases, or the hidden ones (drawn from a generator seeded by the check's name)."""
+        if hidden:
+            return list(self.hidden(np.random.default_rng(_seed(self.name))))
+        return list(self.public)
+
+    def __call__(self, student: Callable[..., Any], hidden: bool = False) -> None:
+        """Run the cases; print a ✓ line, or raise ``AssertionError`` with a diagnostic message."""
+        cases = self.cases(hidden)
+        failures = evaluate(self, student, cases)
+        kind = "hidden" if hidden else "public"
+        if failures:
+            raise AssertionError(report(self, failures, len(cases), kind))
+        print(f"✓ {self.name} passes all {len(cases)} {kind} cases.")
+
+
+def _run(function: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    with quiet():
+        return function(*args)
+
+
+def _diagnose(check: Check, case: Case, got: Any) -> str | None:
+    """The hint of the first known mistake that reproduces ``got`` on this case (and is wrong)."""
+    expected = check.coerce(_run(check.reference, case.args))
+    for mistake in check.mistakes:
+        try:
+            wrong = check.coerce(_run(mistake.implementation, case.args))
+        except Exception:  # noqa: BLE001 - a mistake that cannot run on this case matches nothing
+            continue
+        if check.compare(expected, wrong) is not None and check.compare(wrong, got) is None:
+            return mistake.hint
+    return None
+
+
+def evaluate(check: Check, student: Callable[..., Any], cases: Sequence[Case]) -> list[Failure]:
+    """Every case on which ``student`` disagrees with ``check.reference``, with a hint where we know one."""
+    if not callable(student):
+        return [Failure(f"`{check.name}`", f"is {_fmt(student)}, not a {check.what}", stopped=True)]
+    failures = []
+    for case in cases:
+        call = case.describe(check.name, check.params)
+        try:
+            raw = _run(student, case.args)
+        except NotImplementedError:
+            return [Failure(f"`{check.name}`", "is not written yet",
+                            "replace `raise NotImplementedError()` with your code.", stopped=True)]
+        except Exception as exc:  # noqa: BLE001 - any error in student code is a failed case
+            failures.append(Failure(call, f"raised {type(exc).__name__}: {exc}"))
+            continue
+        try:
+            got = check.coerce(raw)
+        except CoercionError as exc:
+            failures.append(Failure(call, str(exc)))
+            continue
+        problem = check.compare(check.coerce(_run(check.reference, case.args)), got)
+        if problem is not None:
+            failures.append(Failure(call, problem, _diagnose(check, case, got)))
+    return failures
+
+
+def report(check: Check, failures: Sequence[Failure], n_cases: int, kind: str) -> str:
+    """The message a student reads: the first failure, its hint, and how many cases failed."""
+    first = failures[0]
+    hinted = next((f for f in failures if f.hint), None)
+    separator = " " if first.stopped else ": "
+    lines = [f"{first.call}{separator}{first.problem}."]
+    if hinted is not None:
+        if hinted is not first:
+            lines.append(f"On {hinted.call}: {hinted.problem}.")
+        lines.append(f"Hint: {hinted.hint}")
+    if n_cases > 1 and not first.stopped:
+        lines.append(f"({len(failures)} of {n_cases} {kind} cases fail.)")
+    return "\n".join(lines)

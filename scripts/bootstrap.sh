@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Create (or refresh) the course's virtual environment in .venv.
+# Idempotent: when pyproject.toml and constraints.txt have not changed since the last
+# successful install, it does nothing and returns at once.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv=.venv
+stamp_file="$venv/.course-installed"
+stamp=$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)
+
+if [[ -f "$stamp_file" && "$(cat "$stamp_file")" == "$stamp" && -x "$venv/bin/course" ]]; then
+    exit 0
+fi
+
+python=${PYTHON:-}
+if [[ -z "$python" ]]; then
+    for candidate in python3.11 python3; do
+        if command -v "$candidate" >/dev/null 2>&1; then python=$candidate; break; fi
+    done
+fi
+version=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || true)
+if [[ "$version" != "3.11" ]]; then
+    echo "bootstrap: Python 3.11 is required (nbgrader 0.9.6 needs >= 3.11, torch 2.13.0 is pinned for 3.11);" >&2
+    echo "           found '${python:-none}' ($version). Set PYTHON=/path/to/python3.11." >&2
+    exit 1
+fi
+
+echo "bootstrap: installing the course environment into $venv (first run: about 2 minutes)"
+[[ -x "$venv/bin/python" ]] || "$python" -m venv "$venv"
+# torch is pinned to 2.13.0 in pyproject.toml: an unpinned torch would pull a multi-GB CUDA build.
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+    -c constraints.txt -e .
+echo "$stamp" > "$stamp_file"
+echo "bootstrap: done"
