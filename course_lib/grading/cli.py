@@ -1,0 +1,94 @@
+"""``course`` — the instructor's command: release lessons, grade a class, refresh solution outputs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import grade as grading
+from .config import CELL_TIMEOUT
+from .solutions import run_solutions
+
+
+def _print_result(result: grading.StudentResult) -> None:
+    line = f"  {result.student_id:<20} {result.score:6.1f} / {result.max_score:<6.1f}"
+    if result.status != "graded":
+        line += f"  NOT GRADED: {result.message}"
+    elif result.message:
+        line += f"  note: {result.message}"
+    print(line, flush=True)
+
+
+def _release(args: argparse.Namespace) -> int:
+    for lesson in grading.release(args.root, args.lessons or None):
+        print(f"released {lesson} -> notebooks/{lesson}/")
+    return 0
+
+
+def _grade(args: argparse.Namespace) -> int:
+    students = grading.submitted_students(args.root, args.assignment)
+    print(f"grading {args.assignment}: {len(students)} submission(s) in submitted/*/{args.assignment}/")
+    results = grading.grade(args.root, args.assignment, timeout=args.timeout,
+                            memory_limit_gb=args.memory_limit, progress=_print_result)
+    failed = [r for r in results if r.status != "graded"]
+    print(f"{len(results) - len(failed)} graded, {len(failed)} could not be graded (scored 0).")
+    print(f"grades: grades/{args.assignment}.csv   feedback: feedback/<student>/{args.assignment}/")
+    return 0
+
+
+def _run_solutions(args: argparse.Namespace) -> int:
+    for path in run_solutions(args.root, args.lessons or None):
+        print(f"executed {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="course",
+        description="Release and grade The Mechanics of Learning with nbgrader. Run it from the "
+                    "course directory (the repository root), or pass --root.")
+    parser.add_argument("--root", type=Path, default=Path.cwd(),
+                        help="course directory holding solutions/ (default: the current directory)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    release = commands.add_parser(
+        "release", help="regenerate notebooks/ (the student version) from solutions/",
+        description="Regenerate notebooks/<lesson>/ from solutions/<lesson>/ with nbgrader's "
+                    "generate_assignment: solutions replaced by stubs, hidden tests and outputs removed.")
+    release.add_argument("lessons", nargs="*", help="lessons to release (default: all)")
+    release.set_defaults(run=_release)
+
+    grade = commands.add_parser(
+        "grade", help="autograde every submission of a lesson; write feedback and a grades CSV",
+        description="Grade submitted/<student>/ASSIGNMENT/ for every student, one student at a time "
+                    "in a separate process; write feedback/<student>/ASSIGNMENT/*.html and "
+                    "grades/ASSIGNMENT.csv, and print a per-student summary.")
+    grade.add_argument("assignment", help="the lesson, e.g. 01_predict_compare_learn")
+    grade.add_argument("--timeout", type=int, default=CELL_TIMEOUT,
+                       help=f"seconds one cell may run before it is interrupted (default {CELL_TIMEOUT})")
+    grade.add_argument("--memory-limit", type=float, default=grading.MEMORY_LIMIT_GB,
+                       help=f"GiB of memory per student (default {grading.MEMORY_LIMIT_GB:g})")
+    grade.set_defaults(run=_grade)
+
+    refresh = commands.add_parser(
+        "run-solutions", help="execute solutions/ notebooks in place (refresh their stored outputs)",
+        description="Run every cell of the solution notebooks and save the outputs, which the "
+                    "notebook tests (pytest --nbval) compare against.")
+    refresh.add_argument("lessons", nargs="*", help="lessons to run (default: all)")
+    refresh.set_defaults(run=_run_solutions)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    args.root = args.root.resolve()
+    try:
+        return args.run(args)
+    except grading.CourseError as exc:
+        print(f"course: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""One way to build nbgrader's :class:`~nbgrader.apps.NbGraderAPI` with the course's configuration."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+from nbgrader.apps import NbGraderAPI
+from nbgrader.coursedir import CourseDirectory
+
+from .config import CELL_TIMEOUT, course_config
+
+
+def _put_environment_on_path() -> None:
+    """nbgrader's gradebook runs the ``alembic`` executable by name: make this environment's win."""
+    bin_dir = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "")
+    if path.split(os.pathsep)[0] != bin_dir:
+        os.environ["PATH"] = bin_dir + os.pathsep + path
+
+
+def course_api(root: Path, timeout: int = CELL_TIMEOUT, db_url: str | None = None) -> NbGraderAPI:
+    """nbgrader's API for the course directory ``root`` (gradebook: ``root/gradebook.db`` unless
+    ``db_url`` names another database)."""
+    _put_environment_on_path()
+    config = course_config(str(root), timeout=timeout)
+    if db_url is not None:
+        config.CourseDirectory.db_url = db_url
+    coursedir = CourseDirectory(config=config)
+    api = NbGraderAPI(coursedir=coursedir, config=config)
+    api.log.setLevel(logging.WARNING)
+    return api

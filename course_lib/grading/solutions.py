@@ -1,0 +1,30 @@
+"""Execute the solution notebooks in place, so their stored outputs are the ones nbval expects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+from .config import SOURCE_DIRECTORY
+from .grade import lessons
+
+
+def run_notebook(path: Path, timeout: int = 600) -> None:
+    """Run every cell of ``path`` in a fresh kernel (working directory: its folder) and save it."""
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+                            store_widget_state=False,
+                            resources={"metadata": {"path": str(path.parent)}})
+    client.execute()
+    nbformat.write(notebook, path)
+
+
+def run_solutions(root: Path, chosen: list[str] | None = None) -> list[Path]:
+    paths = []
+    for lesson in chosen or lessons(root):
+        for path in sorted((root / SOURCE_DIRECTORY / lesson).glob("*.ipynb")):
+            run_notebook(path)
+            paths.append(path)
+    return paths

@@ -1,0 +1,58 @@
+"""Helpers for tests: read lessons, build submissions from the release, find cells by grade id."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = ROOT / "solutions"
+RELEASE = ROOT / "notebooks"
+MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+
+
+def lesson_names() -> list[str]:
+    return sorted(p.name for p in SOLUTIONS.iterdir() if p.is_dir())
+
+
+def lesson_notebooks(directory: Path = SOLUTIONS) -> list[Path]:
+    return sorted(directory.glob("*/*.ipynb"))
+
+
+def read(path: Path) -> NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def grade_id(cell: NotebookNode) -> str | None:
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def cell(notebook: NotebookNode, grade_id_: str) -> NotebookNode:
+    matches = [c for c in notebook.cells if grade_id(c) == grade_id_]
+    assert len(matches) == 1, f"expected one cell {grade_id_!r}, found {len(matches)}"
+    return matches[0]
+
+
+def solution_ids(notebook: NotebookNode) -> list[str]:
+    return [grade_id(c) for c in notebook.cells if c.metadata.get("nbgrader", {}).get("solution")]
+
+
+def grade_test_cells(notebook: NotebookNode) -> list[NotebookNode]:
+    """Autograded test cells: grade cells that are not solution cells."""
+    return [c for c in notebook.cells
+            if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")]
+
+
+def strip_markers(source: str) -> str:
+    return "\n".join(line for line in source.splitlines() if line.strip() not in MARKERS)
+
+
+def completed(release: NotebookNode, source: NotebookNode) -> NotebookNode:
+    """The release notebook as a student who wrote the instructor's solutions would submit it."""
+    notebook = copy.deepcopy(release)
+    for solution_id in solution_ids(notebook):
+        cell(notebook, solution_id).source = strip_markers(cell(source, solution_id).source)
+    return notebook
