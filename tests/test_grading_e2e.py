@@ -25,6 +25,7 @@ pytestmark = pytest.mark.e2e
 LESSON = "01_predict_compare_learn"
 NOTEBOOK = f"{LESSON}.ipynb"
 TIMEOUT = 5  # seconds per cell while grading: keeps the infinite-loop student short
+MEMORY_LIMIT_GB = 2  # per student: the memory bomb hits it quickly
 
 
 def _points(notebook, grade_id: str) -> float:
@@ -58,10 +59,14 @@ def _submissions(release, source) -> dict[str, object]:
     cell(looping, "train").source = ("def train(input, weight, goal_pred, alpha, n_iterations):\n"
                                      "    while True:\n        pass")
 
+    bomb = copy.deepcopy(good)
+    cell(bomb, "critical_alpha").source = ("def critical_alpha(input):\n    hoard = []\n"
+                                          "    while True:\n        hoard.append(bytearray(50_000_000))")
+
     return {"alice_complete": good, "bob_blank": release, "carol_wrong_alpha": wrong,
             "dave_edits_test": cheater, "erin_deleted_test": deleted, "frank_duplicate": duplicated,
             "grace_syntax_error": syntax, "heidi_infinite_loop": looping,
-            "ivan_invalid_json": '{"cells": [ this is not json'}
+            "ivan_invalid_json": '{"cells": [ this is not json', "judy_memory_bomb": bomb}
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +93,8 @@ def _csv(root: Path) -> dict[str, dict[str, str]]:
 
 def test_every_student_gets_the_exact_expected_score(graded, capsys):
     root, source = graded
-    assert course(["--root", str(root), "grade", LESSON, "--timeout", str(TIMEOUT)]) == 0
+    assert course(["--root", str(root), "grade", LESSON, "--timeout", str(TIMEOUT),
+                   "--memory-limit", str(MEMORY_LIMIT_GB)]) == 0
     summary = capsys.readouterr().out
     total = sum(float(c.metadata.nbgrader["points"]) for c in grade_test_cells(source))
     expected = {
@@ -102,6 +108,7 @@ def test_every_student_gets_the_exact_expected_score(graded, capsys):
         "grace_syntax_error": total - _points(source, "test_critical_alpha"),
         "heidi_infinite_loop": total - _points(source, "test_train"),
         "ivan_invalid_json": 0.0,
+        "judy_memory_bomb": total - _points(source, "test_critical_alpha"),
     }
     rows = _csv(root)
     assert sorted(rows) == sorted(expected), "the CSV must list every student"
@@ -117,7 +124,7 @@ def test_every_student_gets_the_exact_expected_score(graded, capsys):
 def test_feedback_has_no_hidden_test_code(graded):
     root, _ = graded
     pages = list((root / "feedback").glob(f"*/{LESSON}/*.html"))
-    assert len(pages) == 8  # everyone but the student whose file is not a notebook
+    assert len(pages) == 9  # everyone but the student whose file is not a notebook
     for page in pages:
         html = page.read_text()
         assert "hidden=True" not in html, page

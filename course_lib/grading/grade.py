@@ -24,7 +24,7 @@ from .config import CELL_TIMEOUT, RELEASE_DIRECTORY, SOURCE_DIRECTORY
 from .nbgrader_api import course_api
 from .submissions import duplicated_cells, submission_problems
 
-MEMORY_LIMIT_GB = 8.0
+MEMORY_LIMIT_GB = 4.0
 """Address space allowed to a student's grading process and its kernel."""
 
 
