@@ -73,7 +73,7 @@ def _submissions(release, source) -> dict[str, object]:
 def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("course")
     shutil.copytree(SOLUTIONS / LESSON, root / "solutions" / LESSON)
-    assert course(["--root", str(root), "release", LESSON]) == 0
+    assert course([*_course_args(root), "release", LESSON]) == 0
     release = read(root / "notebooks" / LESSON / NOTEBOOK)
     source = read(SOLUTIONS / LESSON / NOTEBOOK)
     for student, submission in _submissions(release, source).items():
@@ -86,6 +86,11 @@ def graded(tmp_path_factory):
     return root, source
 
 
+def _course_args(root: Path) -> list[str]:
+    """The gradebook kept outside the course directory, as an instructor may configure it."""
+    return ["--root", str(root), "--db-url", f"sqlite:///{root.parent / (root.name + '-gradebook.db')}"]
+
+
 def _csv(root: Path) -> dict[str, dict[str, str]]:
     with (root / "grades" / f"{LESSON}.csv").open() as handle:
         return {row["student_id"]: row for row in csv.DictReader(handle)}
@@ -93,7 +98,7 @@ def _csv(root: Path) -> dict[str, dict[str, str]]:
 
 def test_every_student_gets_the_exact_expected_score(graded, capsys):
     root, source = graded
-    assert course(["--root", str(root), "grade", LESSON, "--timeout", str(TIMEOUT),
+    assert course([*_course_args(root), "grade", LESSON, "--timeout", str(TIMEOUT),
                    "--memory-limit", str(MEMORY_LIMIT_GB)]) == 0
     summary = capsys.readouterr().out
     total = sum(float(c.metadata.nbgrader["points"]) for c in grade_test_cells(source))
@@ -111,6 +116,8 @@ def test_every_student_gets_the_exact_expected_score(graded, capsys):
         "judy_memory_bomb": total - _points(source, "test_critical_alpha"),
     }
     rows = _csv(root)
+    assert not (root / "gradebook.db").exists()
+    assert (root.parent / (root.name + "-gradebook.db")).is_file()
     assert sorted(rows) == sorted(expected), "the CSV must list every student"
     assert {s: float(r["score"]) for s, r in rows.items()} == expected
     assert {float(r["max_score"]) for r in rows.values()} == {total}

@@ -62,7 +62,10 @@ def as_float(value: Any) -> float:
         return float(np.asarray(value, dtype=np.float64))
     if value is None or isinstance(value, list | tuple | str | dict | set):
         raise CoercionError(f"expected a single number, got {_describe(value)}")
-    array = as_array(value)
+    try:
+        array = as_array(value)
+    except CoercionError:
+        raise CoercionError(f"expected a single number, got {_describe(value)}") from None
     if array.size != 1:
         raise CoercionError(f"expected a single number, got {array.size} values of shape {array.shape}")
     return float(array.reshape(()).item())

@@ -144,24 +144,37 @@ def _run(function: Callable[..., Any], args: tuple[Any, ...]) -> Any:
         return function(*args)
 
 
-def _diagnose(check: Check, case: Case, got: Any) -> str | None:
-    """The hint of the first known mistake that reproduces ``got`` on this case (and is wrong)."""
-    expected = check.coerce(_run(check.reference, case.args))
+def _matches(check: Check, mistake: Mistake, case: Case, got: Any) -> bool:
+    """Whether ``mistake`` is wrong on ``case`` and reproduces the student's ``got`` there."""
+    try:
+        expected = check.coerce(_run(check.reference, case.args))
+        wrong = check.coerce(_run(mistake.implementation, case.args))
+    except Exception:  # noqa: BLE001 - a mistake that cannot run on this case matches nothing
+        return False
+    return check.compare(expected, wrong) is not None and check.compare(wrong, got) is None
+
+
+def diagnose(check: Check, wrong_answers: Sequence[tuple[Case, Any]]) -> str | None:
+    """The hint of the known mistake that reproduces the most of the student's wrong answers.
+
+    Counting over every failed case matters: on one case two mistakes can give the same number
+    (with input 0.5, forgetting the input and doubling the step coincide).
+    """
+    best, best_count = None, 0
     for mistake in check.mistakes:
-        try:
-            wrong = check.coerce(_run(mistake.implementation, case.args))
-        except Exception:  # noqa: BLE001 - a mistake that cannot run on this case matches nothing
-            continue
-        if check.compare(expected, wrong) is not None and check.compare(wrong, got) is None:
-            return mistake.hint
-    return None
+        count = sum(_matches(check, mistake, case, got) for case, got in wrong_answers)
+        if count > best_count:
+            best, best_count = mistake, count
+    return best.hint if best is not None else None
 
 
 def evaluate(check: Check, student: Callable[..., Any], cases: Sequence[Case]) -> list[Failure]:
-    """Every case on which ``student`` disagrees with ``check.reference``, with a hint where we know one."""
+    """Every case on which ``student`` disagrees with ``check.reference``; the first failure of a
+    wrong value carries the hint of the mistake that explains most of them."""
     if not callable(student):
         return [Failure(f"`{check.name}`", f"is {_fmt(student)}, not a {check.what}", stopped=True)]
     failures = []
+    wrong_answers = []
     for case in cases:
         call = case.describe(check.name, check.params)
         try:
@@ -179,7 +192,12 @@ def evaluate(check: Check, student: Callable[..., Any], cases: Sequence[Case]) -
             continue
         problem = check.compare(check.coerce(_run(check.reference, case.args)), got)
         if problem is not None:
-            failures.append(Failure(call, problem, _diagnose(check, case, got)))
+            failures.append(Failure(call, problem))
+            wrong_answers.append((case, got))
+    hint = diagnose(check, wrong_answers)
+    if hint is not None:
+        first_wrong = wrong_answers[0][0].describe(check.name, check.params)
+        failures = [Failure(f.call, f.problem, hint) if f.call == first_wrong else f for f in failures]
     return failures
 
 

@@ -20,17 +20,22 @@ def _print_result(result: grading.StudentResult) -> None:
     print(line, flush=True)
 
 
+def _course(args: argparse.Namespace) -> grading.Course:
+    return grading.Course(args.root, db_url=args.db_url)
+
+
 def _release(args: argparse.Namespace) -> int:
-    for lesson in grading.release(args.root, args.lessons or None):
+    for lesson in _course(args).release(args.lessons or None):
         print(f"released {lesson} -> notebooks/{lesson}/")
     return 0
 
 
 def _grade(args: argparse.Namespace) -> int:
-    students = grading.submitted_students(args.root, args.assignment)
+    course = _course(args)
+    students = course.submitted_students(args.assignment)
     print(f"grading {args.assignment}: {len(students)} submission(s) in submitted/*/{args.assignment}/")
-    results = grading.grade(args.root, args.assignment, timeout=args.timeout,
-                            memory_limit_gb=args.memory_limit, progress=_print_result)
+    results = course.grade(args.assignment, timeout=args.timeout, memory_limit_gb=args.memory_limit,
+                           progress=_print_result)
     failed = [r for r in results if r.status != "graded"]
     print(f"{len(results) - len(failed)} graded, {len(failed)} could not be graded (scored 0).")
     print(f"grades: grades/{args.assignment}.csv   feedback: feedback/<student>/{args.assignment}/")
@@ -50,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "course directory (the repository root), or pass --root.")
     parser.add_argument("--root", type=Path, default=Path.cwd(),
                         help="course directory holding solutions/ (default: the current directory)")
+    parser.add_argument("--db-url", default=None,
+                        help="nbgrader gradebook URL (default: CourseDirectory.db_url from the course's "
+                             "nbgrader_config.py, else sqlite:///<root>/gradebook.db)")
     commands = parser.add_subparsers(dest="command", required=True)
 
     release = commands.add_parser(

@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from nbgrader.apps import NbGraderAPI
+
 from .config import CELL_TIMEOUT, RELEASE_DIRECTORY, SOURCE_DIRECTORY
 from .nbgrader_api import course_api
 from .submissions import duplicated_cells, submission_problems
@@ -44,39 +46,90 @@ class StudentResult:
     message: str = ""
 
 
-def lessons(root: Path) -> list[str]:
-    """The lessons (nbgrader assignments) in ``root/solutions``, in course order."""
-    source = root / SOURCE_DIRECTORY
-    if not source.is_dir():
-        raise CourseError(f"no {SOURCE_DIRECTORY}/ directory in {root}: run from the course "
-                          "directory or pass --root")
-    return sorted(p.name for p in source.iterdir() if p.is_dir() and not p.name.startswith("."))
+@dataclass(frozen=True)
+class Course:
+    """A course directory: ``solutions/``, ``notebooks/``, ``submitted/``, … and its gradebook."""
 
+    root: Path
+    db_url: str | None = None
+    """nbgrader's gradebook URL; ``None``: nbgrader_config.py's, else ``root/gradebook.db``."""
 
-def release(root: Path, assignments: list[str] | None = None) -> list[str]:
-    """Regenerate ``notebooks/<lesson>`` from ``solutions/<lesson>`` with nbgrader (and record each
-    lesson's cells, hidden tests included, in the gradebook). Returns the lessons released."""
-    known = lessons(root)
-    chosen = assignments or known
-    unknown = sorted(set(chosen) - set(known))
-    if unknown:
-        raise CourseError(f"no such lesson in {SOURCE_DIRECTORY}/: {', '.join(unknown)} "
-                          f"(lessons: {', '.join(known)})")
-    api = course_api(root)
-    for assignment in chosen:
-        result = api.generate_assignment(assignment, force=True)
-        if not result["success"]:
-            raise CourseError(f"releasing {assignment} failed:\n{result.get('log', '')}"
-                              f"{result.get('error', '')}")
-    return chosen
+    def api(self, timeout: int = CELL_TIMEOUT) -> NbGraderAPI:
+        return course_api(self.root, timeout=timeout, db_url=self.db_url)
 
+    def lessons(self) -> list[str]:
+        """The lessons (nbgrader assignments) in ``solutions/``, in course order."""
+        source = self.root / SOURCE_DIRECTORY
+        if not source.is_dir():
+            raise CourseError(f"no {SOURCE_DIRECTORY}/ directory in {self.root}: run from the course "
+                              "directory or pass --root")
+        return sorted(p.name for p in source.iterdir() if p.is_dir() and not p.name.startswith("."))
 
-def submitted_students(root: Path, assignment: str) -> list[str]:
-    """Students with a folder ``submitted/<student>/<assignment>``, sorted."""
-    submitted = root / "submitted"
-    if not submitted.is_dir():
-        return []
-    return sorted(p.name for p in submitted.iterdir() if (p / assignment).is_dir())
+    def release(self, assignments: list[str] | None = None) -> list[str]:
+        """Regenerate ``notebooks/<lesson>`` from ``solutions/<lesson>`` with nbgrader, and record each
+        lesson's cells (hidden tests included) in the gradebook. Returns the lessons released."""
+        known = self.lessons()
+        chosen = assignments or known
+        unknown = sorted(set(chosen) - set(known))
+        if unknown:
+            raise CourseError(f"no such lesson in {SOURCE_DIRECTORY}/: {', '.join(unknown)} "
+                              f"(lessons: {', '.join(known)})")
+        api = self.api()
+        for assignment in chosen:
+            result = api.generate_assignment(assignment, force=True)
+            if not result["success"]:
+                raise CourseError(f"releasing {assignment} failed:\n{result.get('log', '')}"
+                                  f"{result.get('error', '')}")
+        return chosen
+
+    def submitted_students(self, assignment: str) -> list[str]:
+        """Students with a folder ``submitted/<student>/<assignment>``, sorted."""
+        submitted = self.root / "submitted"
+        if not submitted.is_dir():
+            return []
+        return sorted(p.name for p in submitted.iterdir() if (p / assignment).is_dir())
+
+    def released_notebooks(self, assignment: str) -> list[str]:
+        return sorted(p.name for p in (self.root / RELEASE_DIRECTORY / assignment).glob("*.ipynb"))
+
+    def grade(self, assignment: str, timeout: int = CELL_TIMEOUT, memory_limit_gb: float = MEMORY_LIMIT_GB,
+              progress: Callable[[StudentResult], None] | None = None) -> list[StudentResult]:
+        """Grade every student who submitted ``assignment``; write ``grades/<assignment>.csv``.
+
+        The lesson is released first, so the gradebook knows its cells (and hidden tests) even on a
+        fresh clone; release is deterministic, so ``notebooks/`` does not change.
+        """
+        self.release([assignment])
+        notebooks = self.released_notebooks(assignment)
+        max_score = float(self.api().get_assignment(assignment)["max_score"])
+        results = []
+        for student in self.submitted_students(assignment):
+            result = self.grade_student(assignment, student, notebooks, max_score, timeout,
+                                        memory_limit_gb)
+            results.append(result)
+            if progress is not None:
+                progress(result)
+        write_csv(self.root / "grades" / f"{assignment}.csv", results)
+        return results
+
+    def grade_student(self, assignment: str, student: str, notebooks: list[str], max_score: float,
+                      timeout: int = CELL_TIMEOUT, memory_limit_gb: float = MEMORY_LIMIT_GB) -> StudentResult:
+        """Autograde one student's submission and write their feedback; never raises for bad input."""
+        submission_dir = self.root / "submitted" / student / assignment
+        problems = submission_problems(submission_dir, notebooks)
+        if problems:
+            return StudentResult(student, 0.0, max_score, "error", "; ".join(problems))
+        command = [sys.executable, "-m", "course_lib.grading.worker", str(self.root), assignment,
+                   student, "--timeout", str(timeout)]
+        if self.db_url is not None:
+            command += ["--db-url", self.db_url]
+        wall_limit = 120 + 50 * timeout * len(notebooks)
+        result = _run_isolated(command, wall_limit, memory_limit_gb)
+        if not result.get("success"):
+            return StudentResult(student, 0.0, max_score, "error", _error_summary(result))
+        submission = self.api().get_submission(assignment, student)
+        return StudentResult(student, float(submission["score"]), float(submission["max_score"]),
+                             "graded", _notes(submission_dir, notebooks))
 
 
 def _limit_resources(memory_limit_gb: float) -> Callable[[], None]:
@@ -87,10 +140,8 @@ def _limit_resources(memory_limit_gb: float) -> Callable[[], None]:
     return apply
 
 
-def _run_worker(root: Path, assignment: str, student: str, timeout: int, wall_limit: float,
-                memory_limit_gb: float) -> dict:
-    command = [sys.executable, "-m", "course_lib.grading.worker", str(root), assignment, student,
-               "--timeout", str(timeout)]
+def _run_isolated(command: list[str], wall_limit: float, memory_limit_gb: float) -> dict:
+    """Run a worker command in its own process group under the limits; parse its JSON line."""
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                preexec_fn=_limit_resources(memory_limit_gb))
     try:
@@ -99,13 +150,12 @@ def _run_worker(root: Path, assignment: str, student: str, timeout: int, wall_li
         os.killpg(process.pid, signal.SIGKILL)
         process.communicate()
         return {"success": False, "error": f"grading took longer than {wall_limit:.0f} s and was stopped"}
-    lines = stdout.strip().splitlines()
     try:
-        return json.loads(lines[-1])
+        return json.loads(stdout.strip().splitlines()[-1])
     except (IndexError, json.JSONDecodeError):
         tail = stderr.strip().splitlines()[-3:]
-        return {"success": False, "error": f"the grading process died (exit {process.returncode}): "
-                                           + " / ".join(tail)}
+        return {"success": False,
+                "error": f"the grading process died (exit {process.returncode}): " + " / ".join(tail)}
 
 
 _EXCEPTION_LINE = re.compile(r"^[\w.]*(Error|Exception|Interrupt|Exit)\b(: .*)?$")
@@ -126,51 +176,6 @@ def _notes(submission_dir: Path, notebooks: list[str]) -> str:
     notes = [f"{name}: cell {grade_id!r} appears more than once; the last copy was graded"
              for name in notebooks for grade_id in duplicated_cells(submission_dir / name)]
     return "; ".join(notes)
-
-
-def grade_student(root: Path, assignment: str, student: str, notebooks: list[str], max_score: float,
-                  timeout: int = CELL_TIMEOUT, memory_limit_gb: float = MEMORY_LIMIT_GB) -> StudentResult:
-    """Autograde one student's submission and write their feedback; never raises for bad input."""
-    submission_dir = root / "submitted" / student / assignment
-    problems = submission_problems(submission_dir, notebooks)
-    if problems:
-        return StudentResult(student, 0.0, max_score, "error", "; ".join(problems))
-    wall_limit = 120 + 50 * timeout * len(notebooks)
-    result = _run_worker(root, assignment, student, timeout, wall_limit, memory_limit_gb)
-    if not result.get("success"):
-        return StudentResult(student, 0.0, max_score, "error", _error_summary(result))
-    submission = course_api(root).get_submission(assignment, student)
-    return StudentResult(student, float(submission["score"]), float(submission["max_score"]), "graded",
-                         _notes(submission_dir, notebooks))
-
-
-def assignment_max_score(root: Path, assignment: str) -> float:
-    return float(course_api(root).get_assignment(assignment)["max_score"])
-
-
-def released_notebooks(root: Path, assignment: str) -> list[str]:
-    return sorted(p.name for p in (root / RELEASE_DIRECTORY / assignment).glob("*.ipynb"))
-
-
-def grade(root: Path, assignment: str, timeout: int = CELL_TIMEOUT,
-          memory_limit_gb: float = MEMORY_LIMIT_GB,
-          progress: Callable[[StudentResult], None] | None = None) -> list[StudentResult]:
-    """Grade every student who submitted ``assignment``; write ``grades/<assignment>.csv``.
-
-    The lesson is released first, so the gradebook knows its cells (and hidden tests) even on a
-    fresh clone; release is deterministic, so ``notebooks/`` does not change.
-    """
-    release(root, [assignment])
-    notebooks = released_notebooks(root, assignment)
-    max_score = assignment_max_score(root, assignment)
-    results = []
-    for student in submitted_students(root, assignment):
-        result = grade_student(root, assignment, student, notebooks, max_score, timeout, memory_limit_gb)
-        results.append(result)
-        if progress is not None:
-            progress(result)
-    write_csv(root / "grades" / f"{assignment}.csv", results)
-    return results
 
 
 def write_csv(path: Path, results: list[StudentResult]) -> None:

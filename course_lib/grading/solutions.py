@@ -8,7 +8,7 @@ import nbformat
 from nbclient import NotebookClient
 
 from .config import SOURCE_DIRECTORY
-from .grade import lessons
+from .grade import Course
 
 
 def run_notebook(path: Path, timeout: int = 600) -> None:
@@ -23,7 +23,7 @@ def run_notebook(path: Path, timeout: int = 600) -> None:
 
 def run_solutions(root: Path, chosen: list[str] | None = None) -> list[Path]:
     paths = []
-    for lesson in chosen or lessons(root):
+    for lesson in chosen or Course(root).lessons():
         for path in sorted((root / SOURCE_DIRECTORY / lesson).glob("*.ipynb")):
             run_notebook(path)
             paths.append(path)

@@ -14,8 +14,8 @@ from pathlib import Path
 from .nbgrader_api import course_api
 
 
-def grade_one(root: Path, assignment: str, student: str, timeout: int) -> dict:
-    api = course_api(root, timeout=timeout)
+def grade_one(root: Path, assignment: str, student: str, timeout: int, db_url: str | None) -> dict:
+    api = course_api(root, timeout=timeout, db_url=db_url)
     result = api.autograde(assignment, student, force=True, create=True)
     if result["success"]:
         feedback = api.generate_feedback(assignment, student, force=True)
@@ -30,8 +30,9 @@ def main() -> None:
     parser.add_argument("assignment")
     parser.add_argument("student")
     parser.add_argument("--timeout", type=int, required=True)
+    parser.add_argument("--db-url")
     args = parser.parse_args()
-    result = grade_one(args.root, args.assignment, args.student, args.timeout)
+    result = grade_one(args.root, args.assignment, args.student, args.timeout, args.db_url)
     print(json.dumps({key: result.get(key, "") for key in ("success", "error", "log")}))
 
 

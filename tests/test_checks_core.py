@@ -1,0 +1,142 @@
+"""The check machinery: coercion to plain numbers, comparison, messages, silence."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from course_lib.checks import Case, Check, Mistake
+from course_lib.checks.coerce import CoercionError, as_float, as_float_list
+
+
+class RiggedFloat(float):
+    """A float that claims to equal everything."""
+
+    def __eq__(self, other):
+        return True
+
+    def __float__(self):
+        return 12345.0
+
+    __hash__ = float.__hash__
+
+
+class RiggedObject:
+    def __eq__(self, other):
+        return True
+
+    def __float__(self):
+        return 0.4
+
+
+def test_as_float_reads_the_true_value_of_a_float_subclass():
+    assert as_float(RiggedFloat(0.25)) == 0.25
+
+
+@pytest.mark.parametrize("value", [RiggedObject(), "0.4", None, [0.4], True, 1 + 2j])
+def test_as_float_rejects_what_is_not_a_number(value):
+    with pytest.raises(CoercionError):
+        as_float(value)
+
+
+@pytest.mark.parametrize("value", [0.4, np.float32(0.4), np.float64(0.4), np.array([0.4]),
+                                   torch.tensor(0.4, dtype=torch.float64), torch.tensor([[0.4]])])
+def test_as_float_accepts_numbers_arrays_and_tensors_of_one_element(value):
+    assert as_float(value) == pytest.approx(0.4, rel=1e-6)
+
+
+def test_as_float_list():
+    assert as_float_list((1, 2.5, np.float32(3))) == [1.0, 2.5, 3.0]
+    assert as_float_list(torch.tensor([1.0, 2.0])) == [1.0, 2.0]
+    with pytest.raises(CoercionError, match="single number"):
+        as_float_list(3.0)
+    with pytest.raises(CoercionError, match="forget `return`"):
+        as_float_list(None)
+
+
+def _double(x):
+    return 2 * x
+
+
+DOUBLE = Check(
+    name="double", params=("x",), reference=_double,
+    public=(Case((1.5,)), Case((-2.0,))),
+    hidden=lambda rng: [Case((float(v),)) for v in rng.uniform(-5, 5, size=10)],
+    mistakes=(Mistake("you squared it.", lambda x: x * x), Mistake("you added 2.", lambda x: x + 2)),
+)
+
+
+def test_passing_prints_a_tick(capsys):
+    DOUBLE(_double)
+    DOUBLE(_double, hidden=True)
+    assert capsys.readouterr().out == ("✓ double passes all 2 public cases.\n"
+                                       "✓ double passes all 10 hidden cases.\n")
+
+
+def test_hidden_cases_are_reproducible_and_differ_from_public_ones():
+    assert DOUBLE.cases(hidden=True) == DOUBLE.cases(hidden=True)
+    assert not set(DOUBLE.cases(hidden=True)) & set(DOUBLE.cases())
+
+
+def test_a_failure_names_input_expected_got_and_the_mistake():
+    with pytest.raises(AssertionError) as info:
+        DOUBLE(lambda x: x * x)
+    message = str(info.value)
+    assert message.startswith("double(x=1.5): expected 3, got 2.25.")
+    assert "Hint: you squared it." in message
+    assert "(2 of 2 public cases fail.)" in message
+
+
+def test_a_mistake_that_happens_to_be_right_on_a_case_is_not_blamed():
+    # On x = 2, adding 2 equals doubling: "you added 2" must not be the hint for a case it gets right.
+    check = Check(name="double", params=("x",), reference=_double, public=(Case((2.0,)),),
+                  hidden=lambda rng: [], mistakes=DOUBLE.mistakes)
+    with pytest.raises(AssertionError) as info:
+        check(lambda x: 5.0)
+    assert "Hint" not in str(info.value)
+
+
+def test_unknown_wrong_answers_still_get_input_expected_and_got():
+    with pytest.raises(AssertionError, match=r"double\(x=1.5\): expected 3, got 7"):
+        DOUBLE(lambda x: 7.0)
+
+
+def test_a_rigged_return_value_fails():
+    with pytest.raises(AssertionError, match="expected a single number"):
+        DOUBLE(lambda x: RiggedObject())
+    with pytest.raises(AssertionError, match="expected 3, got 12345"):
+        DOUBLE(lambda x: RiggedFloat(12345.0))
+
+
+def test_not_written_yet():
+    def blank(x):
+        raise NotImplementedError()
+    with pytest.raises(AssertionError, match="`double` is not written yet") as info:
+        DOUBLE(blank)
+    assert "cases fail" not in str(info.value)
+
+
+def test_student_exceptions_are_reported_not_raised():
+    with pytest.raises(AssertionError, match=r"raised ZeroDivisionError: division by zero"):
+        DOUBLE(lambda x: 1 / 0)
+
+
+def test_not_a_function():
+    with pytest.raises(AssertionError, match="`double` is 3, not a function"):
+        DOUBLE(3)
+
+
+def test_student_warnings_and_stderr_are_silenced(capsys):
+    def noisy(x):
+        warnings.warn("careful", UserWarning, stacklevel=1)
+        print("to stderr", file=sys.stderr)
+        np.float64(1.0) / np.float64(0.0)
+        return 2 * x
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning escaping the check would raise here
+        DOUBLE(noisy)
+    assert capsys.readouterr().err == ""
