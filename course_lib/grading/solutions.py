@@ -14,8 +14,12 @@ from .grade import Course
 def run_notebook(path: Path, timeout: int = 600) -> None:
     """Run every cell of ``path`` in a fresh kernel (working directory: its folder) and save it."""
     notebook = nbformat.read(path, as_version=4)
+    # Timings and saved widget state would make every run a diff, in the release too.
+    notebook.metadata.pop("widgets", None)
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)
     client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
-                            store_widget_state=False,
+                            store_widget_state=False, record_timing=False,
                             resources={"metadata": {"path": str(path.parent)}})
     client.execute()
     nbformat.write(notebook, path)
