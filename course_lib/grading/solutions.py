@@ -19,7 +19,7 @@ def run_notebook(path: Path, timeout: int = 600) -> None:
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
     client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
-                            store_widget_state=False, record_timing=False,
+                            store_widget_state=False, record_timing=False, coalesce_streams=True,
                             resources={"metadata": {"path": str(path.parent)}})
     client.execute()
     nbformat.write(notebook, path)
