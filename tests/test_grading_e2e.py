@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import html
 import re
 import shutil
 from pathlib import Path
@@ -128,17 +129,32 @@ def test_every_student_gets_the_exact_expected_score(graded, capsys):
     assert "'test_predict' appears more than once" in rows["frank_duplicate"]["message"]
 
 
+def _hidden_lines(source) -> set[str]:
+    """Every line of code inside the source notebook's hidden-test blocks."""
+    lines, inside = set(), False
+    for test in grade_test_cells(source):
+        for line in test.source.splitlines():
+            if "BEGIN HIDDEN TESTS" in line or "END HIDDEN TESTS" in line:
+                inside = "BEGIN" in line
+            elif inside and line.strip():
+                lines.add(line.strip())
+    return lines
+
+
 def test_feedback_has_no_hidden_test_code(graded):
-    root, _ = graded
+    root, source = graded
+    hidden = _hidden_lines(source)
+    assert hidden, "the lesson should have hidden tests"
     pages = list((root / "feedback").glob(f"*/{LESSON}/*.html"))
     assert len(pages) == 9  # everyone but the student whose file is not a notebook
     for page in pages:
-        html = page.read_text()
-        assert "hidden=True" not in html, page
-        assert "HIDDEN TESTS" not in html, page
+        text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))
+        assert "HIDDEN TESTS" not in text, page
+        leaked = [line for line in hidden if line in text]
+        assert not leaked, f"{page} shows hidden test code: {leaked}"
 
 
 def test_feedback_shows_the_diagnosis(graded):
     root, _ = graded
-    html = (root / "feedback" / "carol_wrong_alpha" / LESSON / f"{LESSON}.html").read_text()
-    assert "the fastest, not the largest stable one" in html
+    page = (root / "feedback" / "carol_wrong_alpha" / LESSON / f"{LESSON}.html").read_text()
+    assert "the fastest, not the largest stable one" in page
