@@ -86,7 +86,7 @@ def test_a_failure_names_input_expected_got_and_the_mistake():
     with pytest.raises(AssertionError) as info:
         DOUBLE(lambda x: x * x)
     message = str(info.value)
-    assert message.startswith("double(x=1.5): expected 3, got 2.25.")
+    assert message.startswith("double(x=1.5): expected 3.0, got 2.25.")
     assert "Hint: you squared it." in message
     assert "(2 of 2 public cases fail.)" in message
 
@@ -101,14 +101,14 @@ def test_a_mistake_that_happens_to_be_right_on_a_case_is_not_blamed():
 
 
 def test_unknown_wrong_answers_still_get_input_expected_and_got():
-    with pytest.raises(AssertionError, match=r"double\(x=1.5\): expected 3, got 7"):
+    with pytest.raises(AssertionError, match=r"double\(x=1.5\): expected 3.0, got 7.0"):
         DOUBLE(lambda x: 7.0)
 
 
 def test_a_rigged_return_value_fails():
     with pytest.raises(AssertionError, match="expected a single number"):
         DOUBLE(lambda x: RiggedObject())
-    with pytest.raises(AssertionError, match="expected 3, got 12345"):
+    with pytest.raises(AssertionError, match="expected 3.0, got 12345.0"):
         DOUBLE(lambda x: RiggedFloat(12345.0))
 
 
@@ -140,3 +140,24 @@ def test_student_warnings_and_stderr_are_silenced(capsys):
         warnings.simplefilter("error")  # any warning escaping the check would raise here
         DOUBLE(noisy)
     assert capsys.readouterr().err == ""
+
+
+def test_a_function_that_changes_its_argument_cannot_change_the_reference_s():
+    total = Check(name="total", params=("values",), reference=sum, public=(Case(([1.0, 2.0],)),),
+                  hidden=lambda rng: [])
+
+    def destructive(values):
+        result = sum(values)
+        values.clear()
+        return result
+
+    total(destructive)  # the reference, called after it, still sees [1.0, 2.0]
+    assert total.public[0].args == ([1.0, 2.0],)
+
+
+def test_student_prints_do_not_bury_the_verdict(capsys):
+    def chatty(x):
+        print("debugging", x)
+        return 2 * x
+    DOUBLE(chatty)
+    assert capsys.readouterr().out == "✓ double passes all 2 public cases.\n"

@@ -15,6 +15,7 @@ process, away from anything the student's kernel may have rebound.
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import math
 import warnings
@@ -26,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from .coerce import CoercionError, as_float
+from .text import fmt
 
 Compare = Callable[[Any, Any], "str | None"]
 """``compare(expected, got)`` returns ``None`` when they agree, else a short description of how."""
@@ -34,23 +36,13 @@ RELATIVE_TOLERANCE = 1e-6
 ABSOLUTE_TOLERANCE = 1e-9
 
 
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    if isinstance(value, list) and len(value) > 6:
-        return "[" + ", ".join(_fmt(v) for v in value[:3]) + ", …, " + _fmt(value[-1]) + "]"
-    if isinstance(value, list):
-        return "[" + ", ".join(_fmt(v) for v in value) + "]"
-    return repr(value)
-
-
 def close_floats(expected: float, got: float) -> str | None:
     """Agree when ``|got − expected| ≤ max(rtol·|expected|, atol)`` (NaN and ±inf must match exactly)."""
     if math.isnan(expected) and math.isnan(got):
         return None
     if math.isclose(expected, got, rel_tol=RELATIVE_TOLERANCE, abs_tol=ABSOLUTE_TOLERANCE):
         return None
-    return f"expected {_fmt(expected)}, got {_fmt(got)}"
+    return f"expected {fmt(expected)}, got {fmt(got)}"
 
 
 def close_float_lists(expected: list[float], got: list[float]) -> str | None:
@@ -62,8 +54,8 @@ def close_float_lists(expected: list[float], got: list[float]) -> str | None:
     if agree.all():
         return None
     first = int(np.argmin(agree))
-    return (f"element [{first}] differs: expected {_fmt(expected[first])}, "
-            f"got {_fmt(got[first])} (expected {_fmt(expected)}, got {_fmt(got)})")
+    return (f"element [{first}] differs: expected {fmt(expected[first])}, "
+            f"got {fmt(got[first])} (expected {fmt(expected)}, got {fmt(got)})")
 
 
 @dataclass(frozen=True)
@@ -73,7 +65,7 @@ class Case:
     args: tuple[Any, ...]
 
     def describe(self, name: str, params: Sequence[str]) -> str:
-        parts = [f"{p}={_fmt(a)}" for p, a in zip(params, self.args, strict=True)]
+        parts = [f"{p}={fmt(a)}" for p, a in zip(params, self.args, strict=True)]
         return f"{name}({', '.join(parts)})"
 
 
@@ -102,9 +94,10 @@ def _seed(name: str) -> int:
 
 @contextlib.contextmanager
 def quiet():
-    """Silence warnings, numpy floating-point chatter and stderr: any stderr in a test cell scores 0."""
+    """Silence warnings, numpy floating-point chatter, stdout and stderr while a function runs:
+    any stderr in a test cell scores 0, and a student's debugging prints would bury the verdict."""
     with warnings.catch_warnings(), np.errstate(all="ignore"), \
-            contextlib.redirect_stderr(io.StringIO()):
+            contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")
         yield
 
@@ -140,21 +133,24 @@ class Check:
 
 
 def _run(function: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    """Call ``function`` quietly on a deep copy of ``args``: a function that changes its arguments
+    in place cannot change what the reference or the next call sees."""
+    args = copy.deepcopy(args)
     with quiet():
         return function(*args)
 
 
-def _matches(check: Check, mistake: Mistake, case: Case, got: Any) -> bool:
-    """Whether ``mistake`` is wrong on ``case`` and reproduces the student's ``got`` there."""
+def _matches(check: Check, mistake: Mistake, case: Case, expected: Any, got: Any) -> bool:
+    """Whether ``mistake`` is wrong on ``case`` (where the answer is ``expected``) and reproduces the
+    student's ``got`` there. ``compare`` gets the mistake's answer where it usually gets the reference's."""
     try:
-        expected = check.coerce(_run(check.reference, case.args))
         wrong = check.coerce(_run(mistake.implementation, case.args))
     except Exception:  # noqa: BLE001 - a mistake that cannot run on this case matches nothing
         return False
     return check.compare(expected, wrong) is not None and check.compare(wrong, got) is None
 
 
-def diagnose(check: Check, wrong_answers: Sequence[tuple[Case, Any]]) -> str | None:
+def diagnose(check: Check, wrong_answers: Sequence[tuple[Case, Any, Any]]) -> str | None:
     """The hint of the known mistake that reproduces the most of the student's wrong answers.
 
     Counting over every failed case matters: on one case two mistakes can give the same number
@@ -162,7 +158,7 @@ def diagnose(check: Check, wrong_answers: Sequence[tuple[Case, Any]]) -> str | N
     """
     best, best_count = None, 0
     for mistake in check.mistakes:
-        count = sum(_matches(check, mistake, case, got) for case, got in wrong_answers)
+        count = sum(_matches(check, mistake, case, expected, got) for case, expected, got in wrong_answers)
         if count > best_count:
             best, best_count = mistake, count
     return best.hint if best is not None else None
@@ -172,7 +168,7 @@ def evaluate(check: Check, student: Callable[..., Any], cases: Sequence[Case]) -
     """Every case on which ``student`` disagrees with ``check.reference``; the first failure of a
     wrong value carries the hint of the mistake that explains most of them."""
     if not callable(student):
-        return [Failure(f"`{check.name}`", f"is {_fmt(student)}, not a {check.what}", stopped=True)]
+        return [Failure(f"`{check.name}`", f"is {fmt(student)}, not a {check.what}", stopped=True)]
     failures = []
     wrong_answers = []
     for case in cases:
@@ -190,10 +186,11 @@ def evaluate(check: Check, student: Callable[..., Any], cases: Sequence[Case]) -
         except CoercionError as exc:
             failures.append(Failure(call, str(exc)))
             continue
-        problem = check.compare(check.coerce(_run(check.reference, case.args)), got)
+        expected = check.coerce(_run(check.reference, case.args))
+        problem = check.compare(expected, got)
         if problem is not None:
             failures.append(Failure(call, problem))
-            wrong_answers.append((case, got))
+            wrong_answers.append((case, expected, got))
     hint = diagnose(check, wrong_answers)
     if hint is not None:
         first_wrong = wrong_answers[0][0].describe(check.name, check.params)
