@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from course_lib import learning, plotting
-from course_lib.widgets import LearningRateExplorer
+from course_lib import learning
+from course_lib.plotting import learning as plotting
+from course_lib.widgets.learning import LearningRateExplorer
 
 
 def test_moving_the_alpha_slider_redraws_the_error_curve():

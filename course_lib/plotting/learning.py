@@ -1,4 +1,4 @@
-"""Figures for the lessons, drawn by code (matplotlib), each on an ``Axes`` the caller may pass in."""
+"""Figures for lesson 01: error curves, and the error as a function of the weight."""
 
 from __future__ import annotations
 
@@ -6,16 +6,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 
-from . import learning
-
-
-def new_axes(ax: Axes | None = None, figsize: tuple[float, float] = (6.0, 3.5)) -> Axes:
-    """``ax`` itself, or the axes of a new figure that pyplot does not track (nothing auto-displays)."""
-    if ax is not None:
-        return ax
-    return Figure(figsize=figsize, layout="constrained").add_subplot()
+from .. import learning
+from .axes import new_axes
 
 
 def plot_error_curves(histories: Mapping[str, Sequence[float]], ax: Axes | None = None,
