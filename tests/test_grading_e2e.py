@@ -19,7 +19,8 @@ import pytest
 
 from course_lib.grading.cli import main as course
 
-from .notebooks import SOLUTIONS, cell, completed, grade_test_cells, read
+from .notebooks import SOLUTIONS, cell, completed, grade_test_cells, lesson_names, read
+from .wrong_answers import WRONG_ANSWERS
 
 pytestmark = pytest.mark.e2e
 
@@ -158,3 +159,28 @@ def test_feedback_shows_the_diagnosis(graded):
     root, _ = graded
     page = (root / "feedback" / "carol_wrong_alpha" / LESSON / f"{LESSON}.html").read_text()
     assert "the fastest, not the largest stable one" in page
+
+
+@pytest.mark.parametrize("lesson", [name for name in lesson_names() if name != LESSON])
+def test_every_other_lesson_grades_complete_blank_and_wrong_exactly(lesson, tmp_path):
+    """Each lesson through the same pipeline, with the last exercise answered wrong (nothing later
+    can depend on it, so exactly its points are lost)."""
+    shutil.copytree(SOLUTIONS / lesson, tmp_path / "solutions" / lesson)
+    assert course(["--root", str(tmp_path), "release", lesson]) == 0
+    notebook = f"{lesson}.ipynb"
+    release = read(tmp_path / "notebooks" / lesson / notebook)
+    source = read(SOLUTIONS / lesson / notebook)
+    last_test = grade_test_cells(source)[-1]
+    exercise = last_test.metadata.nbgrader["grade_id"].removeprefix("test_")
+    wrong = completed(release, source)
+    cell(wrong, exercise).source = next(src for ex, src, _ in WRONG_ANSWERS[lesson] if ex == exercise)
+    for student, submission in {"complete": completed(release, source), "blank": release,
+                                "wrong": wrong}.items():
+        (tmp_path / "submitted" / student / lesson).mkdir(parents=True)
+        nbformat.write(submission, tmp_path / "submitted" / student / lesson / notebook)
+    assert course(["--root", str(tmp_path), "grade", lesson]) == 0
+    with (tmp_path / "grades" / f"{lesson}.csv").open() as handle:
+        scores = {row["student_id"]: float(row["score"]) for row in csv.DictReader(handle)}
+    total = sum(float(c.metadata.nbgrader["points"]) for c in grade_test_cells(source))
+    assert scores == {"complete": total, "blank": 0.0,
+                      "wrong": total - float(last_test.metadata.nbgrader["points"])}

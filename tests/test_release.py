@@ -21,34 +21,7 @@ from nbgrader.validator import Validator
 from course_lib.grading.cli import main as course
 
 from .notebooks import RELEASE, SOLUTIONS, cell, completed, grade_test_cells, lesson_names, read
-
-WRONG_ANSWERS = {
-    # lesson -> [(exercise, wrong source, fragment of the hint the check must give)]
-    "01_predict_compare_learn": [
-        ("predict", "def predict(input, weight):\n    return input + weight", "you added them"),
-        ("predict", "def predict(input, weight):\n    return weight", "ignores the input"),
-        ("squared_error", "def squared_error(pred, goal_pred):\n    return pred - goal_pred",
-         "raw difference"),
-        ("squared_error", "def squared_error(pred, goal_pred):\n    return abs(pred - goal_pred)",
-         "absolute error"),
-        ("gradient_step", "def gradient_step(input, weight, goal_pred, alpha):\n"
-         "    return weight + alpha * (predict(input, weight) - goal_pred) * input", "wrong sign"),
-        ("gradient_step", "def gradient_step(input, weight, goal_pred, alpha):\n"
-         "    return weight - alpha * (predict(input, weight) - goal_pred)", "by the input"),
-        ("train", "def train(input, weight, goal_pred, alpha, n_iterations):\n"
-         "    history = []\n    for _ in range(n_iterations):\n"
-         "        weight = gradient_step(input, weight, goal_pred, alpha)\n"
-         "        history.append(squared_error(predict(input, weight), goal_pred))\n"
-         "    return history", "*after* each update"),
-        ("train", "def train(input, weight, goal_pred, alpha, n_iterations):\n"
-         "    history = []\n    for _ in range(n_iterations):\n"
-         "        history.append(squared_error(predict(input, weight), goal_pred))\n"
-         "        gradient_step(input, weight, goal_pred, alpha)\n"
-         "    return history", "never changes"),
-        ("critical_alpha", "def critical_alpha(input):\n    return 1 / input**2", "in *one* step"),
-        ("critical_alpha", "def critical_alpha(input):\n    return 2 / input", "not 1 / input"),
-    ],
-}
+from .wrong_answers import WRONG_ANSWERS
 
 
 @pytest.fixture(autouse=True)
@@ -75,6 +48,7 @@ def test_every_lesson_has_graded_exercises_and_wrong_answers_to_prove_them(lesso
     source = read(SOLUTIONS / lesson / f"{lesson}.ipynb")
     tests = grade_test_cells(source)
     assert tests, "a lesson without graded exercises"
+    assert lesson in WRONG_ANSWERS, f"add tests/wrong_answers/l{lesson[:2]}.py for {lesson}"
     exercises = {exercise for exercise, _, _ in WRONG_ANSWERS[lesson]}
     for test in tests:
         exercise = test.metadata.nbgrader["grade_id"].removeprefix("test_")
