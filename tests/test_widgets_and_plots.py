@@ -52,3 +52,10 @@ def test_error_landscape_marks_the_visited_weights_and_the_best_one():
     np.testing.assert_allclose(visited.get_ydata(), [(0.5 * w - 0.8) ** 2 for w in [0.5, 0.775, 0.98]])
     assert best.get_xdata()[0] == pytest.approx(1.6)
     assert min(curve.get_ydata()) == pytest.approx(0.0, abs=1e-4)
+
+
+def test_an_exact_hit_is_left_out_of_the_log_plot_without_a_warning(recwarn):
+    explorer = LearningRateExplorer(input=2.0, alpha=0.25, n_iterations=4)  # one step reaches the goal
+    explorer.redraw()
+    assert np.isnan(explorer.line.get_ydata()[1:]).all()
+    assert not [w for w in recwarn if "log" in str(w.message).lower()]

@@ -6,22 +6,31 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
 
 from .. import learning
 from .axes import new_axes
 
 
+def loggable(values: Sequence[float]) -> np.ndarray:
+    """``values`` with zeros (an exact hit) as NaN, which a log-scale plot leaves out instead of failing."""
+    values = np.asarray(values, dtype=float)
+    return np.where(values > 0, values, np.nan)
+
+
 def plot_error_curves(histories: Mapping[str, Sequence[float]], ax: Axes | None = None,
                       log: bool = True) -> Axes:
-    """One line per run: the error at each iteration (log scale by default, where growth is a line)."""
+    """One line per run: the error at each iteration (log scale by default, where a constant factor
+    per step is a straight line)."""
     ax = new_axes(ax)
     for label, history in histories.items():
-        ax.plot(np.arange(len(history)), history, marker=".", label=label)
+        ax.plot(np.arange(len(history)), loggable(history) if log else history, marker=".", label=label)
     if log:
         ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("iteration")
     ax.set_ylabel("squared error")
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.0, 0.5))
     return ax
 
 

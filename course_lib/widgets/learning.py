@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipywidgets as w
 
 from .. import learning
+from ..plotting.learning import loggable
 from .base import Explorer
 
 
@@ -36,7 +37,7 @@ class LearningRateExplorer(Explorer):
 
     def draw(self) -> None:
         history = self.history()
-        self.line.set_data(range(len(history)), history)
+        self.line.set_data(range(len(history)), loggable(history))
         self.ax.relim()
         self.ax.autoscale_view()
         factor = (1 - self.alpha.value * self.input.value**2) ** 2
