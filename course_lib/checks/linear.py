@@ -265,22 +265,24 @@ def _training_loop_cases(rng: np.random.Generator) -> Sequence[Case]:
 
 def _wrong_training_loop(step: Callable[[Any, float, Any], Any] = lambda p, lr, g: p - lr * g,
                          epochs: Callable[[int], range] = lambda n: range(n),
-                         stop: str = "before") -> Callable[..., Any]:
-    """A wrong training loop: ``step`` updates, ``epochs`` counts, ``stop`` says when divergence stops it."""
+                         stop: str = "before", returns: str = "params") -> Callable[..., Any]:
+    """A wrong training loop: ``step`` updates, ``epochs`` counts, ``stop`` says when divergence stops it,
+    ``returns`` what it hands back (``"params"``, or ``"loss"``: the last loss it computed)."""
     def wrong(n_epochs: int, learning_rate: float, params: Any, t_u: Any, t_c: Any) -> Any:
+        loss = math.nan
         for _ in epochs(n_epochs):
             w, b = params
             t_p = w * t_u + b
             loss = float(((t_p - t_c) ** 2).mean())
             if stop == "before" and not math.isfinite(loss):
-                return params
+                break
             if stop == "nan" and math.isnan(loss):
-                return params
+                break
             dloss = 2 * (t_p - t_c) / len(t_p)
             params = step(params, learning_rate, torch.stack([(dloss * t_u).sum(), dloss.sum()]))
             if stop == "after" and not math.isfinite(loss):
-                return params
-        return params
+                break
+        return loss if returns == "loss" else params
     return wrong
 
 
@@ -319,6 +321,9 @@ training_loop = Check(
                 _wrong_training_loop(epochs=lambda n: range(max(n - 1, 0)))),
         Mistake("you ran one epoch too many: range(n_epochs) already counts n_epochs epochs.",
                 _wrong_training_loop(epochs=lambda n: range(n + 1))),
+        Mistake("you returned the loss; training_loop must return the trained params, the tensor [w, b] "
+                "(print the loss instead).",
+                _wrong_training_loop(returns="loss")),
     ),
 )
 
