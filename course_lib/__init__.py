@@ -5,7 +5,9 @@ One module per lesson, named by concept:
 - :mod:`course_lib.learning` — lesson 01, predict → compare → learn with a single weight.
 - :mod:`course_lib.derivatives` — lesson 02, numerical derivatives (finite differences).
 - :mod:`course_lib.linear` — lesson 03, the chain rule and the training loop of a linear model.
-- :mod:`course_lib.data` — the lessons' data sets (the temperature readings).
+- :mod:`course_lib.autograd` — lesson 04, a scalar reverse-mode autograd engine (micrograd-compatible).
+- :mod:`course_lib.data` — the temperature readings; :mod:`course_lib.datasets` — seeded 2-D
+  two-class data sets.
 
 :mod:`course_lib.checks` holds the checks that the notebooks' test cells call, and
 :mod:`course_lib.grading` wraps nbgrader for the instructor (the ``course`` command).

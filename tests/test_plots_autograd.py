@@ -1,0 +1,131 @@
+"""Lesson-04 figures, headless: the expression graph (nodes, edges, labels) and the classifier plots."""
+
+from __future__ import annotations
+
+import io
+
+import micrograd.nn
+import numpy as np
+import pytest
+from matplotlib.collections import PathCollection
+from matplotlib.figure import Figure
+from matplotlib.text import Annotation
+
+from course_lib.autograd import MLP, Value, train_classifier
+from course_lib.datasets import two_blobs
+from course_lib.plotting import autograd as plotting
+
+
+def labels(ax) -> list[str]:
+    """The texts drawn on ``ax`` (boxes and edge labels), without the arrows (empty annotations)."""
+    return [t.get_text() for t in ax.texts if not isinstance(t, Annotation)]
+
+
+def small_expression():
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    product = a * b
+    out = product + a
+    out.label = "out"
+    out.backward()
+    return a, b, product, out
+
+
+def test_the_graph_has_one_node_per_value_in_topological_order_with_data_grad_op_and_layer():
+    a, b, product, out = small_expression()
+    graph = plotting.expression_graph(out)
+    assert list(graph.nodes) == [0, 1, 2, 3]
+    by_value = {attributes["value"]: node for node, attributes in graph.nodes(data=True)}
+    assert by_value[out] == 3
+    expected = {a: ("a", "", 2.0, 1.0 + b.data, 0), b: ("b", "", -3.0, 2.0, 0),
+                product: ("", "*", -6.0, 1.0, 1), out: ("out", "+", -4.0, 1.0, 2)}
+    for value, (name, op, data, grad, layer) in expected.items():
+        attributes = graph.nodes[by_value[value]]
+        assert (attributes["name"], attributes["op"], attributes["data"], attributes["grad"],
+                attributes["layer"]) == (name, op, data, grad, layer)
+
+
+def test_every_edge_goes_from_an_input_to_its_result_with_the_local_derivative():
+    a, b, product, out = small_expression()
+    graph = plotting.expression_graph(out)
+    index = {attributes["value"]: node for node, attributes in graph.nodes(data=True)}
+    edges = {(graph.nodes[u]["value"], graph.nodes[v]["value"]): d["local_grad"]
+             for u, v, d in graph.edges(data=True)}
+    assert edges == {(a, product): b.data, (b, product): a.data, (product, out): 1.0, (a, out): 1.0}
+    assert all(u < v for u, v in graph.edges)  # topological numbering
+    assert graph.number_of_edges() == 4 and index[a] < index[product]
+
+
+def test_an_input_used_twice_by_one_node_is_one_edge_with_the_summed_derivative():
+    a = Value(1.5, label="a")
+    graph = plotting.expression_graph(a + a)
+    (edge,) = graph.edges(data=True)
+    assert edge[2] == {"local_grad": 2.0, "multiplicity": 2}
+
+
+def test_names_given_by_the_caller_override_labels():
+    a, b, product, out = small_expression()
+    graph = plotting.expression_graph(out, names={product: "p", a: "x"})
+    names = {attributes["value"]: attributes["name"] for _, attributes in graph.nodes(data=True)}
+    assert names == {a: "x", b: "b", product: "p", out: "out"}
+
+
+def test_the_layout_puts_each_layer_in_a_column_centred_on_zero():
+    a, b, product, out = small_expression()
+    graph = plotting.expression_graph(out)
+    pos = plotting.layered_layout(graph)
+    assert {node: x for node, (x, _) in pos.items()} == {0: 0.0, 1: 0.0, 2: 1.0, 3: 2.0}
+    assert sorted(y for x, y in pos.values() if x == 0.0) == [-0.5, 0.5]
+    assert pos[3][1] == 0.0
+
+
+def test_the_drawing_shows_every_node_box_and_every_local_derivative():
+    a, b, product, out = small_expression()
+    ax = plotting.draw_expression(out)
+    texts = labels(ax)
+    assert "a\ndata 2\ngrad -2" in texts
+    assert "b\ndata -3\ngrad 2" in texts
+    assert "(*)\ndata -6\ngrad 1" in texts
+    assert "out (+)\ndata -4\ngrad 1" in texts
+    edge_labels = sorted(t for t in texts if "\n" not in t)
+    assert edge_labels == sorted(["-3", "2", "1", "1"])
+    arrows = [t for t in ax.texts if isinstance(t, Annotation)]
+    assert len(arrows) == 4 and all(a.arrow_patch is not None for a in arrows)
+    assert "∂child/∂parent" in ax.get_title()
+    ax.figure.savefig(io.BytesIO(), format="png")  # renders headlessly
+
+
+def test_the_drawing_can_hide_gradients_and_local_derivatives_and_uses_a_given_axes():
+    a, b, product, out = small_expression()
+    ax = Figure().add_subplot()
+    assert plotting.draw_expression(out, ax=ax, show_grad=False, show_local_grads=False) is ax
+    texts = labels(ax)
+    assert len(texts) == 4 and not any("grad" in t for t in texts)
+
+
+@pytest.mark.parametrize("engine", ["course", "micrograd"])
+def test_mlp_scores_are_the_networks_outputs(engine):
+    model = MLP(2, [5, 3, 1], rng=4)
+    if engine == "micrograd":
+        theirs = micrograd.nn.MLP(2, [5, 3, 1])
+        for p, q in zip(model.parameters(), theirs.parameters(), strict=True):
+            q.data = p.data
+        model = theirs
+    points = np.random.default_rng(0).normal(size=(7, 2))
+    expected = [model([float(x), float(y)]).data for x, y in points]
+    np.testing.assert_allclose(plotting.mlp_scores(model, points), expected, rtol=1e-12)
+
+
+def test_the_decision_boundary_plot_shows_regions_boundary_samples_and_accuracy():
+    X, y = two_blobs(40, seed=2)
+    model = MLP(2, [4, 1], rng=1)
+    history = train_classifier(model, X, y, steps=10, learning_rate=0.3)
+    ax = plotting.plot_decision_boundary(model, X, y, resolution=40)
+    scatters = [c for c in ax.collections if isinstance(c, PathCollection)]
+    class_sizes = sorted([int(np.sum(y == -1)), int(np.sum(y == 1))])
+    assert sorted(len(s.get_offsets()) for s in scatters) == class_sizes
+    accuracy = np.mean((plotting.mlp_scores(model, X) > 0) == (y > 0))
+    assert f"accuracy {accuracy:.0%}" in ax.get_title()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["y = -1", "y = +1"]
+    ax = plotting.plot_training_history(history)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [loss for loss, _ in history])
+    ax.figure.savefig(io.BytesIO(), format="png")
