@@ -48,7 +48,8 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 Number = int | float
 
@@ -269,13 +270,16 @@ class Module:
 class Neuron(Module):
     """``act = Σᵢ wᵢ·xᵢ + b``, then ``relu(act)`` if ``nonlin``; weights ~ U(−1, 1), bias 0.
 
-    ``rng`` is a ``random.Random`` (shared by the neurons of a network) or a seed.
+    ``rng`` is a ``random.Random`` (shared by the neurons of a network) or a seed. The parameters
+    are ``value_type(number)``: the course's :class:`Value` unless another engine with the same
+    API is given (lesson 04 trains a network with the engine the student wrote).
     """
 
-    def __init__(self, nin: int, nonlin: bool = True, rng: random.Random | int = 0) -> None:
+    def __init__(self, nin: int, nonlin: bool = True, rng: random.Random | int = 0,
+                 value_type: Callable[[float], Any] = Value) -> None:
         rng = _as_rng(rng)
-        self.w = [Value(rng.uniform(-1, 1)) for _ in range(nin)]
-        self.b = Value(0.0)
+        self.w = [value_type(rng.uniform(-1, 1)) for _ in range(nin)]
+        self.b = value_type(0.0)
         self.nonlin = nonlin
 
     def __call__(self, x: Sequence[Value | Number]) -> Value:
@@ -292,9 +296,10 @@ class Neuron(Module):
 class Layer(Module):
     """``nout`` neurons reading the same inputs; returns a list, or one Value when ``nout == 1``."""
 
-    def __init__(self, nin: int, nout: int, nonlin: bool = True, rng: random.Random | int = 0) -> None:
+    def __init__(self, nin: int, nout: int, nonlin: bool = True, rng: random.Random | int = 0,
+                 value_type: Callable[[float], Any] = Value) -> None:
         rng = _as_rng(rng)
-        self.neurons = [Neuron(nin, nonlin, rng) for _ in range(nout)]
+        self.neurons = [Neuron(nin, nonlin, rng, value_type) for _ in range(nout)]
 
     def __call__(self, x: Sequence[Value | Number]) -> Value | list[Value]:
         out = [n(x) for n in self.neurons]
@@ -311,12 +316,16 @@ class MLP(Module):
     """Layers of sizes ``nin → nouts[0] → … → nouts[-1]``: ReLU everywhere except the last (linear).
 
     Deterministic: the weights are drawn from ``random.Random(rng)`` (or from ``rng`` itself).
+    ``value_type`` makes the parameters (see :class:`Neuron`): the same seed gives the same
+    numbers whatever the engine.
     """
 
-    def __init__(self, nin: int, nouts: Sequence[int], rng: random.Random | int = 0) -> None:
+    def __init__(self, nin: int, nouts: Sequence[int], rng: random.Random | int = 0,
+                 value_type: Callable[[float], Any] = Value) -> None:
         rng = _as_rng(rng)
         sizes = [nin, *nouts]
-        self.layers = [Layer(sizes[i], sizes[i + 1], nonlin=i != len(nouts) - 1, rng=rng)
+        self.layers = [Layer(sizes[i], sizes[i + 1], nonlin=i != len(nouts) - 1, rng=rng,
+                             value_type=value_type)
                        for i in range(len(nouts))]
 
     def __call__(self, x: Sequence[Value | Number]) -> Value | list[Value]:
@@ -348,20 +357,28 @@ def hinge_loss(model: Module, X: Sequence[Sequence[float]], y: Sequence[int],
     return data_loss + reg_loss, accuracy
 
 
+def train_step(model: Module, X: Sequence[Sequence[float]], y: Sequence[int], learning_rate: float,
+               alpha: float = 1e-4) -> tuple[float, float]:
+    """One step of full-batch gradient descent on :func:`hinge_loss` (the lesson's last exercise).
+
+    Forward (the loss and the accuracy), ``zero_grad()`` (a leaf's ``grad`` accumulates over
+    ``backward()`` calls), ``backward()``, then ``p ← p − learning_rate · ∂loss/∂p`` for every
+    parameter. Returns the loss (a float) and the accuracy *before* the step.
+    """
+    loss, accuracy = hinge_loss(model, X, y, alpha)
+    model.zero_grad()
+    loss.backward()
+    for p in model.parameters():
+        p.data -= learning_rate * p.grad
+    return loss.data, accuracy
+
+
 def train_classifier(model: Module, X: Sequence[Sequence[float]], y: Sequence[int], steps: int = 50,
                      learning_rate: float = 0.5, alpha: float = 1e-4) -> list[tuple[float, float]]:
     """Full-batch gradient descent on :func:`hinge_loss`; returns ``(loss, accuracy)`` per step.
 
-    Each step: forward, ``zero_grad()``, ``backward()``, then ``p ← p − lr·∂loss/∂p`` with a
-    learning rate decaying linearly from ``learning_rate`` to 10 % of it.
+    Each step is a :func:`train_step`, with a learning rate decaying linearly from
+    ``learning_rate`` to 10 % of it.
     """
-    history = []
-    for step in range(steps):
-        loss, accuracy = hinge_loss(model, X, y, alpha)
-        model.zero_grad()
-        loss.backward()
-        lr = learning_rate * (1.0 - 0.9 * step / max(steps, 1))
-        for p in model.parameters():
-            p.data -= lr * p.grad
-        history.append((loss.data, accuracy))
-    return history
+    return [train_step(model, X, y, learning_rate * (1.0 - 0.9 * step / max(steps, 1)), alpha)
+            for step in range(steps)]

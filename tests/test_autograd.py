@@ -477,3 +477,53 @@ def test_the_hinge_loss_is_the_mean_of_relu_of_one_minus_y_score_plus_the_penalt
     expected += 0.01 * sum(p.data**2 for p in model.parameters())
     assert loss.data == pytest.approx(expected)
     assert accuracy == sum((s > 0) == (yi > 0) for yi, s in zip(y, scores, strict=True)) / 2
+
+
+def test_an_mlp_can_be_built_on_another_engine_with_the_same_numbers():
+    """``value_type``: the lesson trains a network made of the student's own Values."""
+    model = MLP(2, [4, 3, 1], rng=5, value_type=micrograd.engine.Value)
+    ours = MLP(2, [4, 3, 1], rng=5)
+    assert all(type(p) is micrograd.engine.Value for p in model.parameters())
+    assert [p.data for p in model.parameters()] == [p.data for p in ours.parameters()]
+    X, y = two_blobs(12, seed=3)
+    theirs_loss, theirs_accuracy = autograd.hinge_loss(model, X, y)
+    our_loss, our_accuracy = autograd.hinge_loss(ours, X, y)
+    theirs_loss.backward()
+    our_loss.backward()
+    assert (theirs_loss.data, theirs_accuracy) == pytest.approx((our_loss.data, our_accuracy), rel=1e-12)
+    assert [p.grad for p in model.parameters()] == pytest.approx([p.grad for p in ours.parameters()],
+                                                                 rel=1e-9)
+
+
+def test_a_train_step_returns_the_loss_before_the_step_and_moves_every_parameter_downhill():
+    X, y = two_blobs(16, seed=2)
+    model = MLP(2, [3, 1], rng=1)
+    before = [p.data for p in model.parameters()]
+    expected_loss, expected_accuracy = autograd.hinge_loss(model, X, y)
+    expected_loss.backward()
+    gradients = [p.grad for p in model.parameters()]
+    loss, accuracy = autograd.train_step(model, X, y, 0.1)
+    assert isinstance(loss, float) and (loss, accuracy) == (expected_loss.data, expected_accuracy)
+    after = [p.data for p in model.parameters()]
+    assert after == pytest.approx([p - 0.1 * g for p, g in zip(before, gradients, strict=True)], rel=1e-12)
+    assert autograd.hinge_loss(model, X, y)[0].data < loss
+
+
+def test_train_step_zeroes_the_gradients_first_so_steps_do_not_accumulate():
+    X, y = two_blobs(16, seed=2)
+    model = MLP(2, [3, 1], rng=1)
+    autograd.train_step(model, X, y, 0.1)
+    twin = MLP(2, [3, 1], rng=1)  # the same network, after that first step, with fresh gradients
+    for p, q in zip(twin.parameters(), model.parameters(), strict=True):
+        p.data = q.data
+    autograd.hinge_loss(twin, X, y)[0].backward()
+    autograd.train_step(model, X, y, 0.1)
+    assert [p.grad for p in model.parameters()] == [p.grad for p in twin.parameters()]
+
+
+def test_train_classifier_is_train_step_with_a_decaying_learning_rate():
+    X, y = two_blobs(20, seed=4)
+    by_classifier = autograd.train_classifier(MLP(2, [4, 1], rng=3), X, y, steps=5, learning_rate=0.4)
+    model = MLP(2, [4, 1], rng=3)
+    by_steps = [autograd.train_step(model, X, y, 0.4 * (1 - 0.9 * step / 5)) for step in range(5)]
+    assert by_classifier == by_steps

@@ -4,6 +4,7 @@ code written the way students write it (a micrograd-style engine with closures, 
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -15,6 +16,8 @@ from course_lib.checks.core import Check
 CHECKS = checks.CHECKS
 MISTAKES = [(name, mistake) for name, check in CHECKS.items() for mistake in check.mistakes]
 PROGRAM_CHECKS = ("topological_order", "backward", "Value")
+ADAPTED_CHECKS = (*PROGRAM_CHECKS, "train_step")
+"""Checks whose mistakes are already adapted to a case (a program, a training run)."""
 
 
 def course_leaf(name: str, value: float) -> autograd.Value:
@@ -51,13 +54,13 @@ def test_each_known_mistake_fails_with_its_hint(name, mistake):
     assert f"Hint: {mistake.hint}" in str(public.value)
 
 
-@pytest.mark.parametrize(("name", "mistake"), [m for m in MISTAKES if m[0] not in PROGRAM_CHECKS])
+@pytest.mark.parametrize(("name", "mistake"), [m for m in MISTAKES if m[0] not in ADAPTED_CHECKS])
 def test_each_known_mistake_also_fails_the_hidden_cases(name, mistake):
     with pytest.raises(AssertionError):
         CHECKS[name](mistake.implementation, hidden=True)
 
 
-@pytest.mark.parametrize(("name", "mistake"), [m for m in MISTAKES if m[0] in PROGRAM_CHECKS])
+@pytest.mark.parametrize(("name", "mistake"), [m for m in MISTAKES if m[0] in ADAPTED_CHECKS])
 def test_each_known_mistake_of_a_graph_exercise_is_wrong_on_hidden_programs_too(name, mistake):
     """Without running the full (slow) diagnosis: count the hidden programs where the mistake's
     answer differs from the reference's. The recursion mistake can only show on the deep chain."""
@@ -435,3 +438,207 @@ def test_every_check_is_a_module_attribute_named_like_its_exercise():
     for name, check in CHECKS.items():
         assert getattr(checks, name) is check
     assert checks.Value is checks.engine
+
+
+
+# --- the counterexample: a graph on which `=` for `+=` goes wrong -------------------------------
+
+
+def reuse():
+    a = autograd.Value(3.0)
+    return a, a + a
+
+
+def square():
+    a = autograd.Value(3.0)
+    return a, a * a
+
+
+def relu_switched_off_written_last():
+    a = autograd.Value(-1.0)
+    return a, a.relu() + a
+
+
+def already_backpropagated():
+    a = autograd.Value(3.0)
+    out = a * a
+    out.backward()
+    return a, out
+
+
+def student_value_class():
+    """A minimal engine of the lesson's shape: _parents and _local_grads, no closures."""
+
+    class Value:
+        def __init__(self, data, _parents=(), _local_grads=()):
+            self.data, self.grad, self._parents, self._local_grads = data, 0.0, _parents, _local_grads
+
+        def __add__(self, other):
+            return Value(self.data + other.data, (self, other), (1.0, 1.0))
+
+        def __mul__(self, other):
+            return Value(self.data * other.data, (self, other), (other.data, self.data))
+
+    return Value
+
+
+def with_the_lesson_shaped_engine():
+    Value = student_value_class()  # noqa: N806 - a class
+    a, b = Value(1.5), Value(-2.0)
+    return a, a * b + a
+
+
+@pytest.mark.parametrize("answer", [reuse, square, relu_switched_off_written_last, already_backpropagated,
+                                    with_the_lesson_shaped_engine])
+def test_a_graph_that_exposes_the_bug_passes_public_and_hidden(answer, capsys):
+    checks.counterexample(answer)
+    checks.counterexample(answer, hidden=True)
+    out = capsys.readouterr().out
+    assert out.count("✓ counterexample passes") == 2
+    assert "comes out as" in out and "the true value is" in out
+
+
+def no_reuse():
+    x, w = autograd.Value(2.0), autograd.Value(3.0)
+    return x, x * w
+
+
+def zero_contributions():
+    x = autograd.Value(0.0)
+    return x, x * x
+
+
+def reuse_off_the_path():
+    x, w = autograd.Value(2.0), autograd.Value(3.0)
+    return x, x * (w + w)
+
+
+@pytest.mark.parametrize(("answer", "hint"), [
+    (no_reuse, checks.NO_REUSE_HINT),
+    (zero_contributions, checks.COINCIDE_HINT),
+    (reuse_off_the_path, checks.OFF_PATH_HINT),
+])
+def test_a_graph_that_does_not_expose_the_bug_gets_the_reason(answer, hint):
+    with pytest.raises(AssertionError) as failure:
+        checks.counterexample(answer)
+    message = str(failure.value)
+    assert message.startswith("On your graph, assigning_backward gives ∂out/∂x =")
+    assert f"Hint: {hint}" in message
+
+
+def test_the_no_reuse_hint_names_the_b_equals_a_plus_a_case():
+    assert "b = a + a" in checks.NO_REUSE_HINT and "`=`" in checks.NO_REUSE_HINT
+
+
+def order_dependent():
+    """x feeds p (local derivative 0) and q (3): `=` is right or wrong depending on which write is
+    last, so the course order exposes the bug and the order with reversed inputs does not."""
+    x, zero = autograd.Value(2.0), autograd.Value(0.0)
+    return x, x * zero + x * 3.0
+
+
+def test_the_hidden_run_also_tries_another_valid_order():
+    checks.counterexample(order_dependent)
+    with pytest.raises(AssertionError) as failure:
+        checks.counterexample(order_dependent, hidden=True)
+    assert "another valid order" in str(failure.value)
+    assert checks.COINCIDE_HINT in str(failure.value)
+
+
+def test_the_other_order_is_a_valid_topological_order_different_from_the_course_one():
+    x, out = order_dependent()
+    other = checks._order_inputs_reversed(out)
+    assert checks.classify_order(out, other, {}).kind == checks.VALID
+    assert other != autograd.topological_order(out)
+
+
+def test_assigning_backward_keeps_only_the_last_contribution():
+    a = autograd.Value(3.0)
+    b = a + a
+    checks.assigning_backward(b)
+    assert a.grad == 1.0
+
+
+@pytest.mark.parametrize(("answer", "message"), [
+    (lambda: None, "it returned None (did you forget `return`?)"),
+    (lambda: autograd.Value(1.0), "must return a pair (x, out) of Values"),
+    (lambda: (1.0, 2.0), "must return a pair (x, out) of Values"),
+    (lambda: (lambda out: (out, out))(autograd.Value(1.0) * 2), "returned out itself as x"),
+    (lambda: (autograd.Value(1.0), autograd.Value(2.0) * 2), "x is not part of the graph of out"),
+    (lambda: 1 / 0, "counterexample() raised ZeroDivisionError"),
+])
+def test_a_malformed_answer_is_named(answer, message):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        checks.counterexample(answer)
+
+
+def test_the_blank_counterexample_and_a_non_function_fail():
+    def stub():
+        raise NotImplementedError()
+
+    with pytest.raises(AssertionError, match="not written yet"):
+        checks.counterexample(stub)
+    with pytest.raises(AssertionError, match="not a function"):
+        checks.counterexample(None)
+
+
+def test_the_counterexample_may_print_without_it_reaching_the_notebook(capsys):
+    def chatty():
+        print("debugging")
+        return reuse()
+
+    checks.counterexample(chatty)
+    assert "debugging" not in capsys.readouterr().out
+
+
+# --- train_step: one step of gradient descent with the engine ----------------------------------
+
+
+def step_written_another_way(model, X, y, learning_rate):
+    loss, accuracy = autograd.hinge_loss(model, X, y)
+    loss.backward()
+    for p in model.parameters():
+        p.data = p.data - learning_rate * p.grad
+    model.zero_grad()  # zeroing after the step is as good as before the next one
+    return float(loss.data), accuracy
+
+
+def test_a_step_written_another_way_passes(capsys):
+    checks.train_step(step_written_another_way)
+    checks.train_step(step_written_another_way, hidden=True)
+    assert capsys.readouterr().out.count("✓ train_step passes") == 2
+
+
+def test_the_hidden_training_cases_include_a_run_that_reaches_full_accuracy():
+    case = checks.train_step.cases(hidden=True)[-1]
+    answer = dict(checks.train_step.check.reference(*case.args))
+    assert answer[f"the accuracy returned by call {case.args[0].steps}"] == 1.0
+
+
+def test_returning_the_loss_value_instead_of_its_number_is_named():
+    def returns_the_value(model, X, y, learning_rate):
+        loss, accuracy = autograd.hinge_loss(model, X, y)
+        model.zero_grad()
+        loss.backward()
+        for p in model.parameters():
+            p.data -= learning_rate * p.grad
+        return loss, accuracy
+
+    with pytest.raises(AssertionError, match=re.escape("is a Value: return its number, loss.data")):
+        checks.train_step(returns_the_value)
+
+
+@pytest.mark.parametrize(("result", "message"), [
+    (None, "it returned None (did you forget `return`?)"),
+    (0.5, "must return the pair (loss, accuracy); it returned 0.5"),
+])
+def test_a_result_that_is_not_a_pair_is_named(result, message):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        checks.train_step(lambda model, X, y, learning_rate: result)
+
+
+def test_a_training_case_describes_the_model_the_data_and_the_calls():
+    case = checks.train_step.cases()[0]
+    text = case.describe("train_step", ("training",))
+    assert text == ("train_step, 3 calls with learning_rate=0.5, model = MLP(2, [4, 4, 1], rng=0), "
+                    "X, y = two_moons(12, seed=0)")

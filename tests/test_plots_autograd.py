@@ -129,3 +129,48 @@ def test_the_decision_boundary_plot_shows_regions_boundary_samples_and_accuracy(
     ax = plotting.plot_training_history(history)
     np.testing.assert_allclose(ax.lines[0].get_ydata(), [loss for loss, _ in history])
     ax.figure.savefig(io.BytesIO(), format="png")
+
+
+class Bare:
+    """An engine of the lesson's shape: data, grad, _parents, _local_grads; no `_op`, no `label`."""
+
+    def __init__(self, data, _parents=(), _local_grads=()):
+        self.data, self.grad, self._parents, self._local_grads = data, 0.0, _parents, _local_grads
+
+    def __mul__(self, other):
+        return Bare(self.data * other.data, (self, other), (other.data, self.data))
+
+
+def test_another_engine_with_parents_and_local_grads_can_be_drawn():
+    a, b = Bare(2.0), Bare(-3.0)
+    out = a * b
+    graph = plotting.expression_graph(out, names={a: "a"})
+    assert [graph.nodes[n]["name"] for n in graph] == ["a", "", ""]
+    assert [graph.nodes[n]["op"] for n in graph] == ["", "", ""]
+    ax = plotting.draw_expression(out)
+    assert "data -6\ngrad 0" in labels(ax)
+
+
+@pytest.mark.parametrize(("show_grad", "show_local_grads", "title"), [
+    (True, True, "edge label: ∂child/∂parent;  grad: ∂output/∂node"),
+    (False, True, "edge label: ∂child/∂parent"),
+    (True, False, "grad: ∂output/∂node"),
+    (False, False, ""),
+])
+def test_the_title_explains_only_what_is_shown(show_grad, show_local_grads, title):
+    *_, out = small_expression()
+    ax = plotting.draw_expression(out, show_grad=show_grad, show_local_grads=show_local_grads)
+    assert ax.get_title() == title
+
+
+def test_a_leaf_sits_one_layer_left_of_its_first_user():
+    a, b, ten = Value(2.0), Value(3.0), Value(10.0)
+    product = a * b
+    total = product + a
+    out = total * ten  # ten is first used at layer 3
+    graph = plotting.expression_graph(out)
+    layer = {graph.nodes[n]["value"]: graph.nodes[n]["layer"] for n in graph}
+    assert (layer[a], layer[b], layer[product], layer[total], layer[out]) == (0, 0, 1, 2, 3)
+    assert layer[ten] == 2
+    assert all(graph.nodes[u]["layer"] < graph.nodes[v]["layer"] for u, v in graph.edges)
+    assert plotting.expression_graph(Value(1.0)).nodes[0]["layer"] == 0

@@ -29,6 +29,21 @@ check``):
    (``2 * x``, ``1 - x``, ``10.0 / x``), ``relu()`` and ``tanh()`` — micrograd's public API,
    whatever the class stores inside; ``check.engine(Value)``.
 
+5. ``counterexample()`` — the find-the-bug exercise: a pair ``(x, out)`` built with any engine
+   whose nodes keep ``_parents`` and ``_local_grads``, on which :func:`assigning_backward` (the
+   backward pass with ``=`` for ``+=``) gets ``∂out/∂x`` wrong; ``check.counterexample(
+   counterexample)``. No cases: the check inspects the graph and says why it does not expose the
+   bug (no node used twice; the reused node off ``x``'s path; the dropped contributions are 0).
+   The hidden run also tries a second valid order, so the answer may not rely on which write
+   comes last.
+
+6. ``train_step(model, X, y, learning_rate)`` — one step of gradient descent on
+   :func:`course_lib.autograd.hinge_loss`, returning ``(loss.data, accuracy)``;
+   ``check.train_step(train_step)``. Each case (:class:`Training`) calls it a few times on a
+   fresh seeded course ``MLP`` and a small seeded data set, and compares every returned number
+   and every parameter afterwards with :func:`course_lib.autograd.train_step` (known mistakes: no
+   ``zero_grad()``, a step uphill, parameters that never change). A hidden run trains to 100 %.
+
 The cases of 2–4 are small **programs** (:class:`Program`): Python statements over named leaves,
 run with the same text by any engine — the student's class, the course's, or PyTorch tensors.
 The answers of 3 and 4 are compared with PyTorch in float64 (``tests/test_checks_autograd.py``
@@ -53,7 +68,7 @@ import numpy as np
 
 from .. import autograd as ref
 from .coerce import CoercionError, as_float, as_float_list
-from .core import Case, Check, Mistake, close_float_lists, close_floats
+from .core import Case, Check, Mistake, close_float_lists, close_floats, quiet
 from .text import fmt, number
 
 # --- 1. local derivatives ------------------------------------------------------------------
@@ -679,16 +694,265 @@ engine_check = Check(
 )
 
 
+# --- 5. a counterexample: a graph on which `=` instead of `+=` goes wrong ------------------------
+
+NO_REUSE_HINT = ("every node of your graph is used by one operation only, so each grad is written once and "
+                 "`=` does no harm. The bug needs a node that is used twice, as in b = a + a.")
+OFF_PATH_HINT = ("a node of your graph is used twice, but the gradient of x does not flow through it: make x "
+                 "itself, or a node computed from x, the one that is used twice.")
+COINCIDE_HINT = ("your graph uses a node twice, but at these values the contributions that `=` throws away "
+                 "are 0 (a local derivative of 0: a * a at a = 0, a ReLU switched off, …), so `=` happens to "
+                 "give the right number. Choose other values.")
+
+
+def _is_node(value: Any) -> bool:
+    return all(hasattr(value, attribute) for attribute in ("data", "grad", "_parents", "_local_grads"))
+
+
+def _order_inputs_reversed(root: ref.Value) -> list[ref.Value]:
+    """Another valid topological order: depth first, each node's inputs visited last to first."""
+    order, visited = [], {root}
+    stack = [(root, iter(root._parents[::-1]))]
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if parent not in visited:
+                visited.add(parent)
+                stack.append((parent, iter(parent._parents[::-1])))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order
+
+
+def assigning_backward(root: ref.Value, order: Callable[[ref.Value], list[ref.Value]] = ref.topological_order,
+                       ) -> None:
+    """The bug of the exercise: :func:`course_lib.autograd.backward` with ``parent.grad = …`` for
+    ``parent.grad += …``, so a node used several times keeps only the contribution written last."""
+    root.grad = 1.0
+    for node in reversed(order(root)):
+        for parent, local_grad in zip(node._parents, node._local_grads, strict=True):
+            parent.grad = local_grad * node.grad
+
+
+@dataclass(frozen=True)
+class CounterexampleCheck:
+    """``counterexample()`` returns ``(x, out)``: a node ``x`` (usually a leaf) of an expression
+    ``out``, built with a ``Value`` that keeps ``_parents`` and ``_local_grads`` (the course's,
+    or the student's own). It passes when :func:`assigning_backward` gets ``∂out/∂x`` wrong;
+    the hidden run also visits the nodes in a second valid order (each node's inputs in reverse),
+    so a counterexample may not rely on which of two contributions happens to be written last.
+
+    The student's function is called twice per order (two fresh graphs: one for the bug, one for
+    the right answer), so it must build a new graph each time. There are no cases: a wrong
+    answer is diagnosed from the graph itself (no node used twice; the reused node off x's path;
+    the contributions `=` drops are 0)."""
+
+    name: str = "counterexample"
+
+    def _build(self, student: Callable[[], Any]) -> tuple[Any, Any]:
+        try:
+            with quiet():
+                result = student()
+        except NotImplementedError:
+            raise AssertionError("`counterexample` is not written yet.\n"
+                                 "Hint: replace `raise NotImplementedError()` with your code.") from None
+        except Exception as exc:  # noqa: BLE001 - any error in student code fails the check
+            raise AssertionError(f"counterexample() raised {type(exc).__name__}: {exc}.") from None
+        if not (isinstance(result, tuple | list) and len(result) == 2 and all(map(_is_node, result))):
+            shown = "None (did you forget `return`?)" if result is None else fmt(result)
+            raise AssertionError(f"counterexample() must return a pair (x, out) of Values; "
+                                 f"it returned {shown}.")
+        x, out = result
+        if x is out:
+            raise AssertionError("counterexample() returned out itself as x: ∂out/∂out = 1 whatever the "
+                                 "backward pass. Return a node that out was computed from, such as a leaf.")
+        nodes = ref.topological_order(out)
+        if not any(node is x for node in nodes):
+            raise AssertionError("x is not part of the graph of out: out was not computed from it. Build out "
+                                 "from x, then return x, out.")
+        for node in nodes:  # start from a fresh graph, even if counterexample() ran backward itself
+            node.grad = 0.0
+        return x, out
+
+    @staticmethod
+    def _hint(x: Any, out: Any) -> str:
+        nodes = ref.topological_order(out)
+        uses = Counter(id(parent) for node in nodes for parent in node._parents)
+        reused = [node for node in nodes if uses[id(node)] > 1]
+        if not reused:
+            return NO_REUSE_HINT
+        if not any(any(node is x for node in ref.topological_order(r)) for r in reused):
+            return OFF_PATH_HINT
+        return COINCIDE_HINT
+
+    def __call__(self, student: Any, hidden: bool = False) -> None:
+        """Print a ✓ line, or raise ``AssertionError`` saying why the graph does not expose the bug."""
+        if not callable(student):
+            raise AssertionError(f"`counterexample` is {fmt(student)}, not a function.")
+        orders = [("", ref.topological_order)]
+        if hidden:
+            orders.append((" (visiting each node's inputs in reverse, another valid order)",
+                           _order_inputs_reversed))
+        for how, order in orders:
+            x, out = self._build(student)
+            true_x, true_out = self._build(student)
+            assigning_backward(out, order)
+            ref.backward(true_out)
+            wrong, right = as_float(x.grad), as_float(true_x.grad)
+            if close_floats(right, wrong) is None:
+                raise AssertionError(
+                    f"On your graph, assigning_backward{how} gives ∂out/∂x = {number(wrong)}, which is "
+                    f"right: the graph does not show the bug.\nHint: {self._hint(x, out)}")
+        kind = "hidden" if hidden else "public"
+        print(f"✓ counterexample passes the {kind} check: with `=`, ∂out/∂x comes out as {number(wrong)}; "
+              f"the true value is {number(right)}.")
+
+
+counterexample = CounterexampleCheck()
+
+
+# --- 6. a training step --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Training:
+    """``steps`` calls of ``train_step(model, X, y, learning_rate)`` on a fresh course
+    ``MLP(2, sizes, rng=seed)`` and the seeded data set ``data(n_samples, seed=data_seed)``."""
+
+    data: str
+    n_samples: int
+    data_seed: int
+    sizes: tuple[int, ...]
+    seed: int
+    learning_rate: float
+    steps: int
+
+    def dataset(self) -> tuple[np.ndarray, np.ndarray]:
+        from .. import datasets
+
+        return getattr(datasets, self.data)(self.n_samples, seed=self.data_seed)
+
+    def __repr__(self) -> str:
+        return (f"{self.steps} calls with learning_rate={number(self.learning_rate)}, model = "
+                f"MLP(2, {list(self.sizes)}, rng={self.seed}), X, y = {self.data}({self.n_samples}, "
+                f"seed={self.data_seed})")
+
+
+@dataclass(frozen=True)
+class TrainingCase(Case):
+    """A case whose one argument is a :class:`Training`."""
+
+    def describe(self, name: str, params: Sequence[str]) -> str:
+        return f"{name}, {self.args[0]!r}"
+
+
+_NOT_A_PAIR = "the result"
+
+
+def _named_parameters(model: ref.MLP) -> list[tuple[str, Any]]:
+    named = []
+    for i, layer in enumerate(model.layers):
+        for j, neuron in enumerate(layer.neurons):
+            named += [(f"layers[{i}].neurons[{j}].w[{k}]", w) for k, w in enumerate(neuron.w)]
+            named.append((f"layers[{i}].neurons[{j}].b", neuron.b))
+    return named
+
+
+def _training_answer(function: Callable[..., Any]) -> Callable[[Training], list[tuple[str, Any]]]:
+    """``train_step`` as a function of a :class:`Training`: what each call returns, then every
+    parameter's ``data`` after the last call."""
+    def answer(training: Training) -> list[tuple[str, Any]]:
+        X, y = training.dataset()
+        model = ref.MLP(2, training.sizes, rng=training.seed)
+        named: list[tuple[str, Any]] = []
+        for call in range(1, training.steps + 1):
+            result = function(model, X, y, training.learning_rate)
+            if not (isinstance(result, tuple | list) and len(result) == 2):
+                return [(_NOT_A_PAIR, result)]
+            loss, accuracy = result
+            named += [(f"the loss returned by call {call}", loss),
+                      (f"the accuracy returned by call {call}", accuracy)]
+        after = f" after {training.steps} calls"
+        return named + [(f"{name}.data{after}", p.data) for name, p in _named_parameters(model)]
+    answer.__name__ = getattr(function, "__name__", "train_step")
+    return answer
+
+
+def _as_training_floats(answer: Any) -> list[tuple[str, float]]:
+    """The named floats of a training answer, or a :class:`CoercionError` saying what is off."""
+    if answer and answer[0][0] == _NOT_A_PAIR:
+        result = answer[0][1]
+        shown = "None (did you forget `return`?)" if result is None else fmt(result)
+        raise CoercionError(f"train_step must return the pair (loss, accuracy); it returned {shown}")
+    for name, value in answer:
+        if _is_node(value):
+            raise CoercionError(f"{name} is a Value: return its number, loss.data")
+    return _as_named_floats(answer)
+
+
+def _step(model: ref.Module, X: Any, y: Any, learning_rate: float, zero_grad: bool = True,
+          backward: bool = True, sign: float = -1.0) -> tuple[float, float]:
+    """:func:`course_lib.autograd.train_step`, optionally with one of its typical bugs."""
+    loss, accuracy = ref.hinge_loss(model, X, y)
+    if zero_grad:
+        model.zero_grad()
+    if backward:
+        loss.backward()
+    for p in model.parameters():
+        p.data += sign * learning_rate * p.grad
+    return loss.data, accuracy
+
+
+def _training_cases(rng: np.random.Generator) -> Sequence[Case]:
+    shapes = [(4, 1), (3, 3, 1), (5, 1), (4, 4, 1), (2, 4, 1), (6, 1)]
+    cases = []
+    for _ in range(20):
+        training = Training("two_moons" if rng.random() < 0.5 else "two_blobs", int(rng.integers(6, 17)),
+                            int(rng.integers(0, 100)), shapes[int(rng.integers(len(shapes)))],
+                            int(rng.integers(0, 100)), round(float(rng.uniform(0.05, 1.0)), 2),
+                            int(rng.integers(2, 4)))
+        cases.append(TrainingCase((training,)))
+    cases.append(TrainingCase((Training("two_blobs", 30, 3, (4, 1), 1, 0.3, 15),)))  # reaches 100 %
+    return cases
+
+
+NO_ZERO_GRAD_HINT = ("a leaf's grad adds up over backward() calls, so from the second call on you step along "
+                     "the sum of every gradient so far: call model.zero_grad() before loss.backward().")
+UPHILL_HINT = "you stepped *up* the gradient, which makes the loss grow: p.data -= learning_rate * p.grad."
+FROZEN_HINT = ("the parameters did not change. Call model.zero_grad(), then loss.backward() (so that every "
+               "p.grad holds ∂loss/∂p when you step), and change each parameter in place: "
+               "p.data -= learning_rate * p.grad.")
+
+train_step_check = Check(
+    name="train_step",
+    params=("training",),
+    reference=_training_answer(ref.train_step),
+    public=(TrainingCase((Training("two_moons", 12, 0, (4, 4, 1), 0, 0.5, 3),)),
+            TrainingCase((Training("two_blobs", 10, 1, (3, 1), 2, 0.2, 2),))),
+    hidden=_training_cases,
+    coerce=_as_training_floats,
+    compare=close_named,
+    mistakes=(
+        Mistake(NO_ZERO_GRAD_HINT, _training_answer(functools.partial(_step, zero_grad=False))),
+        Mistake(UPHILL_HINT, _training_answer(functools.partial(_step, sign=1.0))),
+        Mistake(FROZEN_HINT, _training_answer(functools.partial(_step, backward=False))),
+    ),
+)
+
+
 # --- checks on programs, as a notebook calls them --------------------------------------------
 
 
 @dataclass(frozen=True)
 class ProgramCheck:
-    """A :class:`~.core.Check` whose cases are programs, and how the student's object (a function
-    of a root node, or a class) becomes a function of a program: ``adapt``."""
+    """A :class:`~.core.Check` whose cases are programs (or training runs), and how the student's
+    object (a function of a root node, a class, a training step) becomes a function of a case:
+    ``adapt``."""
 
     check: Check
-    adapt: Callable[[Any], Callable[[Program], Any]]
+    adapt: Callable[[Any], Callable[[Any], Any]]
 
     @property
     def name(self) -> str:
@@ -702,7 +966,7 @@ class ProgramCheck:
         return self.check.cases(hidden)
 
     def __call__(self, student: Any, hidden: bool = False) -> None:
-        """Run the public (or hidden) programs; print a ✓ line or raise ``AssertionError``."""
+        """Run the public (or hidden) cases; print a ✓ line or raise ``AssertionError``."""
         self.check(self.adapt(student) if callable(student) else student, hidden)
 
 
@@ -710,9 +974,11 @@ topological_order = ProgramCheck(topological_order_check, _order_answer)
 backward = ProgramCheck(backward_check, _backward_answer)
 engine = ProgramCheck(engine_check, _engine_answer)
 Value = engine  # the check named after what it grades: CHECKS["Value"] is check.Value
+train_step = ProgramCheck(train_step_check, _training_answer)
 
 CHECKS: dict[str, Check | ProgramCheck] = {
     check.name: check for check in (add_local_grads, mul_local_grads, pow_local_grad, relu_local_grad,
-                                    tanh_local_grad, topological_order, backward, engine)
+                                    tanh_local_grad, topological_order, backward, engine, train_step)
 }
-"""Every lesson-04 check by exercise name (``"Value"`` for the engine)."""
+"""Every lesson-04 check with cases, by exercise name (``"Value"`` for the engine). The
+:data:`counterexample` check has no cases (it inspects the student's graph) and is not listed."""

@@ -30,9 +30,14 @@ def expression_graph(root: Value, names: Mapping[Value, str] | None = None) -> n
     Nodes are the integers ``0 … n−1`` in topological order (``root`` is ``n−1``), with the
     attributes ``value`` (the :class:`~course_lib.autograd.Value`), ``name`` (from ``names``, else
     the node's ``label``, else ``""``), ``op`` (``""`` for leaves), ``data``, ``grad`` and
-    ``layer`` (0 for leaves, else 1 + the largest layer of its inputs). An edge ``parent → child``
+    ``layer``: an operation is one layer right of its deepest input (counting every leaf as 0),
+    and a leaf sits one layer left of its first user, so that a constant such as the ``10`` of
+    ``10.0 / f`` is drawn next to the operation that uses it. An edge ``parent → child``
     carries ``local_grad = ∂child/∂parent``; an input used twice by one node (``a + a``) gives one
     edge with ``multiplicity = 2`` and the summed local derivative (``∂(a+a)/∂a = 2``).
+
+    Any engine whose nodes keep ``data``, ``grad``, ``_parents`` and ``_local_grads`` can be drawn
+    (``_op`` and ``label`` are optional): lesson 04 draws the student's own ``Value`` too.
     """
     names = names or {}
     order = topological_order(root)
@@ -40,8 +45,8 @@ def expression_graph(root: Value, names: Mapping[Value, str] | None = None) -> n
     graph = nx.DiGraph()
     for i, node in enumerate(order):
         layer = 1 + max(graph.nodes[index[p]]["layer"] for p in node._parents) if node._parents else 0
-        graph.add_node(i, value=node, name=names.get(node, node.label), op=node._op, data=node.data,
-                       grad=node.grad, layer=layer)
+        graph.add_node(i, value=node, name=names.get(node, getattr(node, "label", "")),
+                       op=getattr(node, "_op", ""), data=node.data, grad=node.grad, layer=layer)
         for parent, local_grad in zip(node._parents, node._local_grads, strict=True):
             edge = (index[parent], i)
             if graph.has_edge(*edge):
@@ -49,6 +54,10 @@ def expression_graph(root: Value, names: Mapping[Value, str] | None = None) -> n
                 graph.edges[edge]["multiplicity"] += 1
             else:
                 graph.add_edge(*edge, local_grad=local_grad, multiplicity=1)
+    for node in graph:  # leaves were counted as 0 above; now move each next to its first user
+        users = list(graph.successors(node))
+        if graph.in_degree(node) == 0 and users:
+            graph.nodes[node]["layer"] = min(graph.nodes[user]["layer"] for user in users) - 1
     return graph
 
 
@@ -103,8 +112,9 @@ def draw_expression(root: Value, ax: Axes | None = None, names: Mapping[Value, s
     ax.set_xlim(-0.6, n_layers - 0.4)
     ax.set_ylim(min(ys) - 0.7, max(ys) + 0.7)
     ax.set_axis_off()
-    if show_local_grads:
-        ax.set_title("edge label: ∂child/∂parent;  grad: ∂output/∂node", fontsize=9)
+    legend = ["edge label: ∂child/∂parent"] if show_local_grads else []
+    legend += ["grad: ∂output/∂node"] if show_grad else []
+    ax.set_title(";  ".join(legend), fontsize=9)
     return ax
 
 
