@@ -8,8 +8,17 @@ typical wrong answer with the hint to give when a student's output matches it.
 :func:`evaluate` runs a student's function over the cases and returns :class:`Failure` records;
 :meth:`Check.__call__` (what a notebook's test cell calls) turns them into a ✓ line or an
 ``AssertionError`` whose message names the input, the expected and the returned value, and the
-likely mistake. Because a check is data, the hidden cases can also be run by a separate grader
-process, away from anything the student's kernel may have rebound.
+likely mistake.
+
+A check runs in two halves, so that grading never trusts the student's interpreter:
+
+- :meth:`Check.observe` runs the student's code (in the student's kernel — in a sandbox while
+  grading) and returns *observations*: per case, the value returned, turned into plain numbers by
+  ``coerce``, or the exception raised. Observations are plain data (:mod:`.wire`).
+- :meth:`Check.verdict` runs in the grader: it draws the same cases again, computes the
+  reference answers, compares, and names the likely mistake by running the known mistakes.
+
+At the desk, :meth:`Check.__call__` simply does both in the notebook's kernel.
 """
 
 from __future__ import annotations
@@ -26,6 +35,8 @@ from typing import Any
 
 import numpy as np
 
+from . import wire
+from .answer_key import AnswerKeyUnavailable  # noqa: F401 - re-exported for checks
 from .coerce import CoercionError, as_float
 from .text import fmt
 
@@ -102,9 +113,30 @@ def quiet():
         yield
 
 
+def _identity(student: Any) -> Any:
+    return student
+
+
+def _as_is(args: tuple[Any, ...], value: Any) -> Any:
+    return value
+
+
+Observation = dict[str, Any]
+"""One case's outcome, as plain data: ``{"value": …}`` (the coerced return value, wire-encoded),
+``{"raised": "TypeError: …"}``, ``{"invalid": "expected a number, got a str"}``; or, as the only
+item of the list, ``{"stop": "not written"}`` / ``{"stop": "not callable", "what": …}``."""
+
+
 @dataclass(frozen=True)
 class Check:
-    """An exercise's check, as data (see the module docstring)."""
+    """An exercise's check, as data (see the module docstring).
+
+    The student's object (and every mistake's implementation, written as student code) goes
+    through ``adapt`` — a function of the case's arguments — then ``coerce`` (plain numbers,
+    computed where the student's code ran), then ``interpret`` (in the grader; e.g. node indices
+    back into a graph) before ``compare``. ``reference`` is already a function of the case's
+    arguments; its answer goes through ``coerce`` and ``interpret`` too.
+    """
 
     name: str
     params: tuple[str, ...]
@@ -115,21 +147,38 @@ class Check:
     coerce: Callable[[Any], Any] = as_float
     compare: Compare = close_floats
     what: str = field(default="function")
+    adapt: Callable[[Any], Callable[..., Any]] = _identity
+    interpret: Callable[[tuple[Any, ...], Any], Any] = _as_is
 
-    def cases(self, hidden: bool = False) -> list[Case]:
-        """The public cases, or the hidden ones (drawn from a generator seeded by the check's name)."""
-        if hidden:
-            return list(self.hidden(np.random.default_rng(_seed(self.name))))
-        return list(self.public)
+    def cases(self, hidden: bool = False, seed: int | None = None) -> list[Case]:
+        """The public cases, or the hidden ones: drawn from a generator seeded by the check's name,
+        mixed with ``seed`` when given (the grader draws a secret one per submission)."""
+        if not hidden:
+            return list(self.public)
+        entropy = _seed(self.name) if seed is None else [_seed(self.name), int(seed)]
+        return list(self.hidden(np.random.default_rng(entropy)))
 
-    def __call__(self, student: Callable[..., Any], hidden: bool = False) -> None:
-        """Run the cases; print a ✓ line, or raise ``AssertionError`` with a diagnostic message."""
-        cases = self.cases(hidden)
-        failures = evaluate(self, student, cases)
+    def observe(self, student: Any, hidden: bool = False, seed: int | None = None) -> list[Observation]:
+        """Run ``student`` on the cases; what it returned, as plain data (runs student code)."""
+        return observe(self, student, self.cases(hidden, seed))
+
+    def verdict(self, observations: Any, hidden: bool = False, seed: int | None = None,
+                reveal: bool = True) -> tuple[bool, str]:
+        """``(passed, message)`` for ``observations`` (trusted: never runs student code). With
+        ``reveal=False`` the message names no input (hidden cases while grading)."""
+        cases = self.cases(hidden, seed)
+        failures = judge(self, cases, observations)
         kind = "hidden" if hidden else "public"
         if failures:
-            raise AssertionError(report(self, failures, len(cases), kind))
-        print(f"✓ {self.name} passes all {len(cases)} {kind} cases.")
+            return False, report(self, failures, len(cases), kind, reveal)
+        return True, f"✓ {self.name} passes all {len(cases)} {kind} cases."
+
+    def __call__(self, student: Any, hidden: bool = False) -> None:
+        """Run the cases; print a ✓ line, or raise ``AssertionError`` with a diagnostic message."""
+        passed, message = self.verdict(self.observe(student, hidden), hidden)
+        if not passed:
+            raise AssertionError(message)
+        print(message)
 
 
 def _run(function: Callable[..., Any], args: tuple[Any, ...]) -> Any:
@@ -140,11 +189,63 @@ def _run(function: Callable[..., Any], args: tuple[Any, ...]) -> Any:
         return function(*args)
 
 
+def _observe_case(check: Check, function: Callable[..., Any], case: Case) -> Observation:
+    try:
+        raw = _run(function, case.args)
+    except NotImplementedError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any error in student code is a failed case
+        return {"raised": f"{type(exc).__name__}: {exc}"}
+    try:
+        return {"value": wire.encode(check.coerce(raw))}
+    except (CoercionError, wire.WireError) as exc:
+        return {"invalid": str(exc)}
+
+
+def observe(check: Check, student: Any, cases: Sequence[Case]) -> list[Observation]:
+    """Observations of ``student`` on ``cases`` (see :data:`Observation`); runs student code."""
+    if not callable(student):
+        return [{"stop": "not callable", "what": fmt(student)}]
+    try:
+        function = check.adapt(student)
+        return [_observe_case(check, function, case) for case in cases]
+    except NotImplementedError:
+        return [{"stop": "not written"}]
+
+
+def _outcome(check: Check, case: Case, observation: Any) -> tuple[Any, str | None]:
+    """The comparable value an observation stands for, or why there is none."""
+    if not isinstance(observation, dict):
+        return None, "no result"
+    if "raised" in observation:
+        return None, f"raised {observation['raised']}"
+    if "invalid" in observation:
+        return None, str(observation["invalid"])
+    try:
+        value = check.coerce(wire.decode(observation.get("value")))
+        return check.interpret(case.args, value), None
+    except (CoercionError, wire.WireError) as exc:
+        return None, str(exc)
+
+
+def _expected(check: Check, case: Case) -> Any:
+    return check.interpret(case.args, check.coerce(_run(check.reference, case.args)))
+
+
+def _mistake_answer(check: Check, mistake: Mistake, case: Case) -> Any:
+    """What ``mistake`` (student code) answers on ``case``; raises if it cannot run there."""
+    observation = _observe_case(check, check.adapt(mistake.implementation), case)
+    value, problem = _outcome(check, case, observation)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
 def _matches(check: Check, mistake: Mistake, case: Case, expected: Any, got: Any) -> bool:
     """Whether ``mistake`` is wrong on ``case`` (where the answer is ``expected``) and reproduces the
     student's ``got`` there. ``compare`` gets the mistake's answer where it usually gets the reference's."""
     try:
-        wrong = check.coerce(_run(mistake.implementation, case.args))
+        wrong = _mistake_answer(check, mistake, case)
     except Exception:  # noqa: BLE001 - a mistake that cannot run on this case matches nothing
         return False
     return check.compare(expected, wrong) is not None and check.compare(wrong, got) is None
@@ -164,29 +265,31 @@ def diagnose(check: Check, wrong_answers: Sequence[tuple[Case, Any, Any]]) -> st
     return best.hint if best is not None else None
 
 
-def evaluate(check: Check, student: Callable[..., Any], cases: Sequence[Case]) -> list[Failure]:
-    """Every case on which ``student`` disagrees with ``check.reference``; the first failure of a
-    wrong value carries the hint of the mistake that explains most of them."""
-    if not callable(student):
-        return [Failure(f"`{check.name}`", f"is {fmt(student)}, not a {check.what}", stopped=True)]
-    failures = []
-    wrong_answers = []
-    for case in cases:
-        call = case.describe(check.name, check.params)
-        try:
-            raw = _run(student, case.args)
-        except NotImplementedError:
+def judge(check: Check, cases: Sequence[Case], observations: Any) -> list[Failure]:
+    """Every case on which the observed answers disagree with ``check.reference``; the first failure
+    of a wrong value carries the hint of the mistake that explains most of them. Trusted: runs
+    the reference and the mistakes, never student code."""
+    if not isinstance(observations, list):
+        observations = []
+    if len(observations) == 1 and isinstance(observations[0], dict) and "stop" in observations[0]:
+        stop = observations[0]
+        if stop["stop"] == "not written":
             return [Failure(f"`{check.name}`", "is not written yet",
                             "replace `raise NotImplementedError()` with your code.", stopped=True)]
-        except Exception as exc:  # noqa: BLE001 - any error in student code is a failed case
-            failures.append(Failure(call, f"raised {type(exc).__name__}: {exc}"))
+        return [Failure(f"`{check.name}`", f"is {stop.get('what', 'missing')}, not a {check.what}",
+                        stopped=True)]
+    if len(observations) != len(cases):
+        return [Failure(f"`{check.name}`", "could not be run on every case "
+                        f"({len(observations)} results for {len(cases)} cases)", stopped=True)]
+    failures = []
+    wrong_answers = []
+    for case, observation in zip(cases, observations, strict=True):
+        call = case.describe(check.name, check.params)
+        got, problem = _outcome(check, case, observation)
+        if problem is not None:
+            failures.append(Failure(call, problem))
             continue
-        try:
-            got = check.coerce(raw)
-        except CoercionError as exc:
-            failures.append(Failure(call, str(exc)))
-            continue
-        expected = check.coerce(_run(check.reference, case.args))
+        expected = _expected(check, case)
         problem = check.compare(expected, got)
         if problem is not None:
             failures.append(Failure(call, problem))
@@ -198,16 +301,25 @@ def evaluate(check: Check, student: Callable[..., Any], cases: Sequence[Case]) -
     return failures
 
 
-def report(check: Check, failures: Sequence[Failure], n_cases: int, kind: str) -> str:
-    """The message a student reads: the first failure, its hint, and how many cases failed."""
+def evaluate(check: Check, student: Callable[..., Any], cases: Sequence[Case]) -> list[Failure]:
+    """:func:`judge` of :func:`observe`: the failures of ``student`` on ``cases``, in one process."""
+    return judge(check, cases, observe(check, student, cases))
+
+
+def report(check: Check, failures: Sequence[Failure], n_cases: int, kind: str, reveal: bool = True) -> str:
+    """The message a student reads: the first failure, its hint, and how many cases failed. With
+    ``reveal=False`` no input is named: only the count and the hint (or the stop reason)."""
     first = failures[0]
     hinted = next((f for f in failures if f.hint), None)
     separator = " " if first.stopped else ": "
-    lines = [f"{first.call}{separator}{first.problem}."]
+    if first.stopped or reveal:
+        lines = [f"{first.call}{separator}{first.problem}."]
+    else:
+        lines = [f"`{check.name}` fails {len(failures)} of {n_cases} {kind} cases."]
     if hinted is not None:
-        if hinted is not first:
+        if hinted is not first and reveal:
             lines.append(f"On {hinted.call}: {hinted.problem}.")
         lines.append(f"Hint: {hinted.hint}")
-    if n_cases > 1 and not first.stopped:
+    if n_cases > 1 and not first.stopped and reveal:
         lines.append(f"({len(failures)} of {n_cases} {kind} cases fail.)")
     return "\n".join(lines)

@@ -446,3 +446,11 @@ best_delta = Check(
 CHECKS = {check.name: check for check in (central_difference, numerical_grad, fixed_central_difference,
                                           best_delta)}
 """Every lesson-02 check by exercise name (for graders that run them outside the notebook)."""
+
+ANSWER_KEY = {
+    "course_lib.derivatives.central_difference": "central_difference",
+    "course_lib.derivatives.numerical_grad": "numerical_grad",
+    "course_lib.derivatives.best_delta": "best_delta",
+}
+"""The course's answers to this lesson's exercises, switched off while it is graded
+(:mod:`.answer_key`): each maps to the exercise whose student function stands in for it."""

@@ -115,7 +115,8 @@ def _train_cases(rng: np.random.Generator) -> Sequence[Case]:
     cases = [Case((0.5, 0.5, 0.8, 1.0, 1)), Case((0.5, 0.5, 0.8, 1.0, 0))]
     for _ in range(20):
         input = _nonzero(rng, 0.2, 3)
-        alpha = round(float(rng.uniform(0.05, 1.5)) * ref.critical_alpha(input), 4)
+        # 2 / input**2 is the critical rate, written out: case drawing never uses the answer key
+        alpha = round(float(rng.uniform(0.05, 1.5)) * 2 / input**2, 4)
         cases.append(Case((input, _uniform(rng, -2, 2), _uniform(rng, -2, 2), alpha,
                            int(rng.integers(2, 25)))))
     return cases
@@ -195,3 +196,8 @@ critical_alpha = Check(
 CHECKS = {check.name: check for check in (predict, squared_error, gradient_step, train,
                                           critical_alpha)}
 """Every lesson-01 check by exercise name (for graders that run them outside the notebook)."""
+
+ANSWER_KEY = {f"course_lib.learning.{name}": name for name in CHECKS} | {
+    "course_lib.learning.direction_and_amount": None}
+"""The course's answers to this lesson's exercises, switched off while it is graded
+(:mod:`.answer_key`): each maps to the exercise whose student function stands in for it."""

@@ -330,3 +330,7 @@ training_loop = Check(
 
 CHECKS = {check.name: check for check in (dloss_fn, dmodel_dw, dmodel_db, grad_fn, training_loop)}
 """Every lesson-03 check by exercise name (for graders that run them outside the notebook)."""
+
+ANSWER_KEY = {f"course_lib.linear.{name}": name for name in CHECKS}
+"""The course's answers to this lesson's exercises, switched off while it is graded
+(:mod:`.answer_key`): each maps to the exercise whose student function stands in for it."""

@@ -30,13 +30,27 @@ def _release(args: argparse.Namespace) -> int:
     return 0
 
 
+NO_SANDBOX_WARNING = """\
+!!! --no-sandbox: student code runs with YOUR permissions, outside any sandbox. It can read and
+!!! change every file you can (the gradebook, other students' work, this repository) and reach the
+!!! network. Use it only for submissions you trust. Points are still decided outside the student's
+!!! kernel, but nothing else is protected."""
+
+
 def _grade(args: argparse.Namespace) -> int:
     course = _course(args)
     students = course.submitted_students(args.assignment)
+    if args.student:
+        missing = sorted(set(args.student) - set(students))
+        if missing:
+            raise grading.CourseError(f"no submission of {args.assignment} from: {', '.join(missing)}")
     print(f"grading {args.assignment}: {len(students)} submission(s) in submitted/*/{args.assignment}/")
+    if args.no_sandbox:
+        print(NO_SANDBOX_WARNING, file=sys.stderr, flush=True)
     results = course.grade(args.assignment, timeout=args.timeout, memory_limit_gb=args.memory_limit,
-                           progress=_print_result)
-    failed = [r for r in results if r.status != "graded"]
+                           progress=_print_result, sandbox=not args.no_sandbox, force=args.force,
+                           students=args.student or None)
+    failed = [r for r in results if r.status == "error"]
     print(f"{len(results) - len(failed)} graded, {len(failed)} could not be graded (scored 0).")
     print(f"grades: grades/{args.assignment}.csv   feedback: feedback/<student>/{args.assignment}/")
     return 0
@@ -69,14 +83,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     grade = commands.add_parser(
         "grade", help="autograde every submission of a lesson; write feedback and a grades CSV",
-        description="Grade submitted/<student>/ASSIGNMENT/ for every student, one student at a time "
-                    "in a separate process; write feedback/<student>/ASSIGNMENT/*.html and "
-                    "grades/ASSIGNMENT.csv, and print a per-student summary.")
+        description="Grade submitted/<student>/ASSIGNMENT/ for every student, each in a bubblewrap "
+                    "sandbox, with the points decided outside it; write feedback/<student>/ASSIGNMENT/"
+                    "*.html and grades/ASSIGNMENT.csv, and print a per-student summary.")
     grade.add_argument("assignment", help="the lesson, e.g. 01_predict_compare_learn")
     grade.add_argument("--timeout", type=int, default=CELL_TIMEOUT,
                        help=f"seconds one cell may run before it is interrupted (default {CELL_TIMEOUT})")
     grade.add_argument("--memory-limit", type=float, default=grading.MEMORY_LIMIT_GB,
                        help=f"GiB of memory per student (default {grading.MEMORY_LIMIT_GB:g})")
+    grade.add_argument("--student", action="append", metavar="ID",
+                       help="grade only this student (repeat for several); the CSV still lists everyone")
+    grade.add_argument("--force", action="store_true",
+                       help="regrade students whose submission and lesson have not changed since "
+                            "their last grading (by default their stored result is reused)")
+    grade.add_argument("--no-sandbox", action="store_true",
+                       help="UNSAFE: run student code without the bubblewrap sandbox "
+                            "(trusted submissions only)")
     grade.set_defaults(run=_grade)
 
     refresh = commands.add_parser(

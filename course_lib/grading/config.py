@@ -3,18 +3,24 @@
 
 from __future__ import annotations
 
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+import os
+
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
+    AssignLatePenalties,
     CheckCellMetadata,
     ClearHiddenTests,
     ClearOutput,
     DeduplicateIds,
     GetGrades,
+    LimitOutput,
     OverwriteCells,
     OverwriteKernelspec,
+    SaveAutoGrades,
 )
 from traitlets.config import Config
 
+from .execute import RestoreFromSource, SandboxedExecute
 from .feedback import HideTestTracebacks
 from .sanitize import DropEmptyGraderMetadata
 
@@ -37,9 +43,18 @@ def configure(c: Config, root: str | None = None, timeout: int = CELL_TIMEOUT) -
     c.CourseDirectory.release_directory = RELEASE_DIRECTORY
     # A student who deletes a test cell gets it back, so deleting tests gains nothing.
     c.OverwriteCells.add_missing_cells = True
-    # nbgrader's default sanitizing steps, plus one that lets a copied graded cell be graded.
+    # nbgrader's default sanitizing steps, plus one that lets a copied graded cell be graded and one
+    # that makes every graded cell the instructor's.
     c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, DropEmptyGraderMetadata,
-                                          OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
+                                          RestoreFromSource, OverwriteKernelspec, OverwriteCells,
+                                          CheckCellMetadata]
+    # Execution in a sandbox, verdicts decided outside it (execute.py), instead of nbgrader's Execute.
+    c.Autograde.autograde_preprocessors = [SandboxedExecute, ClearMetadataPreprocessor, LimitOutput,
+                                           SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+    source = os.path.abspath(os.path.join(root or os.getcwd(), SOURCE_DIRECTORY))
+    c.RestoreFromSource.source_directory = source
+    c.SandboxedExecute.source_directory = source
+    c.SandboxedExecute.timeout = timeout
     c.Execute.timeout = timeout
     c.IgnorePattern.enabled = True
     c.IgnorePattern.pattern = KNOWN_WARNINGS

@@ -1,33 +1,39 @@
-"""Release lessons and grade a class, student by student, with nbgrader.
+"""Release lessons and grade a class with nbgrader, treating every submission as hostile.
 
-``nbgrader autograde ASSIGNMENT`` grades every student in one run, and one malformed submission
-can abort it for all. Here every student is graded by a separate worker process
-(:mod:`.worker`) with a memory limit and a wall-clock limit; whatever happens to one student, the
-others are graded, and each result carries a sentence the instructor can act on.
+For each student, nbgrader's ``autograde`` runs with its execution step replaced by
+:class:`~.execute.SandboxedExecute`: student code runs in a bubblewrap sandbox, and the points are
+decided here, outside it. This process (the trusted grader) reads the configuration once, before
+any student code runs, and alone writes the gradebook, the feedback and the CSV. Each student's
+result is stored as soon as it is known (``grades/.results/``), so a run that is stopped loses
+nothing: a re-run grades only the students not yet graded (or whose submission changed).
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
-import os
 import re
-import resource
-import signal
-import subprocess
-import sys
+import shutil
+import tempfile
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
+from sqlalchemy.exc import SAWarning
 
+import course_lib
+
+from . import answer_key, sandbox
 from .config import CELL_TIMEOUT, RELEASE_DIRECTORY, SOURCE_DIRECTORY
 from .nbgrader_api import course_api
 from .submissions import duplicated_cells, submission_problems
 
 MEMORY_LIMIT_GB = 4.0
-"""Address space allowed to a student's grading process and its kernel."""
+"""Memory allowed to a student's sandbox (address space per process; the whole sandbox, as root)."""
 
 
 class CourseError(Exception):
@@ -44,6 +50,17 @@ class StudentResult:
     status: str
     """``graded``, or ``error`` when the submission could not be graded (scored 0)."""
     message: str = ""
+
+
+@dataclass(frozen=True)
+class GradingOptions:
+    """How ``course grade`` runs student code."""
+
+    timeout: int = CELL_TIMEOUT
+    memory_limit_gb: float = MEMORY_LIMIT_GB
+    sandbox: bool = True
+    force: bool = False
+    """Regrade students whose stored result is for the same submission and lesson version."""
 
 
 @dataclass(frozen=True)
@@ -93,69 +110,172 @@ class Course:
         return sorted(p.name for p in (self.root / RELEASE_DIRECTORY / assignment).glob("*.ipynb"))
 
     def grade(self, assignment: str, timeout: int = CELL_TIMEOUT, memory_limit_gb: float = MEMORY_LIMIT_GB,
-              progress: Callable[[StudentResult], None] | None = None) -> list[StudentResult]:
-        """Grade every student who submitted ``assignment``; write ``grades/<assignment>.csv``.
-
-        The lesson is released first, so the gradebook knows its cells (and hidden tests) even on a
-        fresh clone; release is deterministic, so ``notebooks/`` does not change.
-        """
+              progress: Callable[[StudentResult], None] | None = None, sandbox: bool = True,
+              force: bool = False, students: list[str] | None = None) -> list[StudentResult]:
+        """Grade every student who submitted ``assignment`` (or only ``students``); write
+        ``grades/<assignment>.csv`` listing every student. The lesson is released first, so the
+        gradebook knows its cells even on a fresh clone (release is deterministic)."""
+        options = GradingOptions(timeout, memory_limit_gb, sandbox, force)
         self.release([assignment])
         notebooks = self.released_notebooks(assignment)
-        max_score = float(self.api().get_assignment(assignment)["max_score"])
-        results = []
-        for student in self.submitted_students(assignment):
-            result = self.grade_student(assignment, student, notebooks, max_score, timeout,
-                                        memory_limit_gb)
-            results.append(result)
-            if progress is not None:
-                progress(result)
+        store = ResultStore(self.root / "grades" / ".results" / assignment)
+        version = self.lesson_version(assignment)
+        everyone = self.submitted_students(assignment)
+        chosen = everyone if students is None else [s for s in everyone if s in students]
+        with tempfile.TemporaryDirectory(prefix="course-grading-") as work, warnings.catch_warnings():
+            # nbgrader's gradebook code trips SQLAlchemy warnings that say nothing to an instructor.
+            warnings.simplefilter("ignore", SAWarning)
+            api = self.grading_api(assignment, options, Path(work))
+            max_score = float(api.get_assignment(assignment)["max_score"])
+            for student in chosen:
+                digest = submission_digest(self.root / "submitted" / student / assignment)
+                result = None if options.force else store.get(student, digest, version)
+                if result is None:
+                    result = self.grade_student(api, assignment, student, notebooks, max_score)
+                    store.put(student, digest, version, result)
+                if progress is not None:
+                    progress(result)
+                write_csv(self.root / "grades" / f"{assignment}.csv", store.all(everyone, max_score))
+        results = store.all(everyone, max_score)
         write_csv(self.root / "grades" / f"{assignment}.csv", results)
-        return results
+        return [r for r in results if r.student_id in chosen]
 
-    def grade_student(self, assignment: str, student: str, notebooks: list[str], max_score: float,
-                      timeout: int = CELL_TIMEOUT, memory_limit_gb: float = MEMORY_LIMIT_GB) -> StudentResult:
+    def grading_api(self, assignment: str, options: GradingOptions, work: Path) -> NbGraderAPI:
+        """nbgrader's API with the execution step replaced by the sandboxed one."""
+        api = course_api(self.root, timeout=options.timeout, db_url=self.db_url)
+        config = api.config
+        source = str((self.root / SOURCE_DIRECTORY).resolve())
+        config.SandboxedExecute.timeout = options.timeout
+        config.SandboxedExecute.sandbox = options.sandbox
+        config.SandboxedExecute.memory_limit = options.memory_limit_gb
+        config.SandboxedExecute.source_directory = source
+        config.SandboxedExecute.work_directory = str(work)
+        config.RestoreFromSource.source_directory = source
+        if options.sandbox:
+            self._probe_sandbox(work)
+        return NbGraderAPI(coursedir=api.coursedir, config=config)
+
+    def _probe_sandbox(self, work: Path) -> None:
+        probe_dir = work / "probe"
+        probe_dir.mkdir()
+        library = answer_key.build_library(probe_dir, {})
+        try:
+            sandbox.probe(str(library), str(probe_dir))
+        except sandbox.SandboxUnavailable as exc:
+            raise CourseError(str(exc)) from None
+        finally:
+            shutil.rmtree(probe_dir, ignore_errors=True)
+
+    def lesson_version(self, assignment: str) -> str:
+        """A digest of what grading a lesson depends on: its source notebooks and ``course_lib``."""
+        digest = hashlib.sha256()
+        package = Path(course_lib.__file__).resolve().parent
+        notebooks = sorted((self.root / SOURCE_DIRECTORY / assignment).glob("*.ipynb"))
+        files = notebooks + sorted(package.rglob("*.py"))
+        for path in files:
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        return digest.hexdigest()
+
+    def grade_student(self, api: NbGraderAPI, assignment: str, student: str, notebooks: list[str],
+                      max_score: float) -> StudentResult:
         """Autograde one student's submission and write their feedback; never raises for bad input."""
         submission_dir = self.root / "submitted" / student / assignment
         problems = submission_problems(submission_dir, notebooks)
         if problems:
-            return StudentResult(student, 0.0, max_score, "error", "; ".join(problems))
-        command = [sys.executable, "-m", "course_lib.grading.worker", str(self.root), assignment,
-                   student, "--timeout", str(timeout)]
-        if self.db_url is not None:
-            command += ["--db-url", self.db_url]
-        wall_limit = 120 + 50 * timeout * len(notebooks)
-        result = _run_isolated(command, wall_limit, memory_limit_gb)
+            return self._rejected(api, assignment, student, max_score, "; ".join(problems))
+        try:
+            result = api.autograde(assignment, student, force=True, create=True)
+        except Exception as exc:  # noqa: BLE001 - nbgrader normally reports, but never let one student stop all
+            result = {"success": False, "error": f"{type(exc).__name__}: {exc}"}
         if not result.get("success"):
-            return StudentResult(student, 0.0, max_score, "error", _error_summary(result))
-        submission = self.api().get_submission(assignment, student)
+            return self._rejected(api, assignment, student, max_score, _error_summary(result))
+        _keep_only(self.root / "autograded" / student / assignment, ".ipynb")
+        feedback = api.generate_feedback(assignment, student, force=True)
+        _keep_only(self.root / "feedback" / student / assignment, ".html")
+        submission = api.get_submission(assignment, student)
+        notes = _notes(submission_dir, notebooks)
+        if not feedback.get("success"):
+            notes = "; ".join(filter(None, [notes, "feedback could not be written"]))
         return StudentResult(student, float(submission["score"]), float(submission["max_score"]),
-                             "graded", _notes(submission_dir, notebooks))
+                             "graded", notes)
+
+    def _rejected(self, api: NbGraderAPI, assignment: str, student: str, max_score: float,
+                  reason: str) -> StudentResult:
+        """Record 0 points in the gradebook for a submission that could not be graded."""
+        record_zero(api, assignment, student)
+        shutil.rmtree(self.root / "autograded" / student / assignment, ignore_errors=True)
+        shutil.rmtree(self.root / "feedback" / student / assignment, ignore_errors=True)
+        return StudentResult(student, 0.0, max_score, "error", reason)
 
 
-def _limit_resources(memory_limit_gb: float) -> Callable[[], None]:
-    def apply() -> None:
-        os.setsid()  # own process group: a timeout kills the kernel too
-        limit = int(memory_limit_gb * 2**30)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    return apply
+def record_zero(api: NbGraderAPI, assignment: str, student: str) -> None:
+    """The student and a submission with every grade at 0, in nbgrader's gradebook."""
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gradebook:
+        gradebook.update_or_create_student(student)
+        submission = gradebook.update_or_create_submission(assignment, student)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                grade.auto_score = 0.0
+                grade.manual_score = None
+                grade.needs_manual_grade = False
+        gradebook.db.commit()
 
 
-def _run_isolated(command: list[str], wall_limit: float, memory_limit_gb: float) -> dict:
-    """Run a worker command in its own process group under the limits; parse its JSON line."""
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               preexec_fn=_limit_resources(memory_limit_gb))
-    try:
-        stdout, stderr = process.communicate(timeout=wall_limit)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
-        return {"success": False, "error": f"grading took longer than {wall_limit:.0f} s and was stopped"}
-    try:
-        return json.loads(stdout.strip().splitlines()[-1])
-    except (IndexError, json.JSONDecodeError):
-        tail = stderr.strip().splitlines()[-3:]
-        return {"success": False,
-                "error": f"the grading process died (exit {process.returncode}): " + " / ".join(tail)}
+def _keep_only(folder: Path, suffix: str) -> None:
+    """Delete everything in ``folder`` except files ending in ``suffix`` (no student or instructor
+    files travel into the autograded copy or the feedback)."""
+    if not folder.is_dir():
+        return
+    for path in folder.iterdir():
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif not path.name.endswith(suffix) or path.is_symlink():
+            path.unlink()
+
+
+def submission_digest(folder: Path) -> str:
+    """A digest of every file of a submission (names and contents)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+class ResultStore:
+    """One JSON file per student: the result, for which submission and lesson version."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, student: str) -> Path:
+        return self.folder / f"{student}.json"
+
+    def get(self, student: str, digest: str, version: str) -> StudentResult | None:
+        try:
+            data = json.loads(self._path(student).read_text())
+        except (OSError, json.JSONDecodeError):
+            return None
+        if data.get("digest") != digest or data.get("version") != version:
+            return None
+        return StudentResult(**data["result"])
+
+    def put(self, student: str, digest: str, version: str, result: StudentResult) -> None:
+        temporary = self._path(student).with_suffix(".tmp")
+        temporary.write_text(json.dumps({"digest": digest, "version": version, "result": asdict(result)}))
+        temporary.replace(self._path(student))
+
+    def all(self, students: list[str], max_score: float) -> list[StudentResult]:
+        """Every student's stored result; a student not graded yet is listed as such (0 points)."""
+        results = []
+        for student in students:
+            try:
+                data = json.loads(self._path(student).read_text())
+                results.append(StudentResult(**data["result"]))
+            except (OSError, json.JSONDecodeError, KeyError, TypeError):
+                results.append(StudentResult(student, 0.0, max_score, "pending", "not graded yet"))
+        return results
 
 
 _EXCEPTION_LINE = re.compile(r"^[\w.]*(Error|Exception|Interrupt|Exit)\b(: .*)?$")
@@ -180,7 +300,9 @@ def _notes(submission_dir: Path, notebooks: list[str]) -> str:
 
 def write_csv(path: Path, results: list[StudentResult]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    temporary = path.with_suffix(".csv.tmp")
+    with temporary.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(StudentResult.__dataclass_fields__))
         writer.writeheader()
         writer.writerows(asdict(result) for result in results)
+    temporary.replace(path)

@@ -11,7 +11,7 @@ from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config, PyFileConfigLoader
 
-from .config import CELL_TIMEOUT, course_config
+from .config import CELL_TIMEOUT, SOURCE_DIRECTORY, course_config
 
 
 def _put_environment_on_path() -> None:
@@ -34,6 +34,10 @@ def load_config(root: Path, timeout: int = CELL_TIMEOUT, db_url: str | None = No
         config.merge(PyFileConfigLoader(CONFIG_FILE, path=str(root)).load_config())
     config.CourseDirectory.root = str(root)
     config.Execute.timeout = timeout
+    config.SandboxedExecute.timeout = timeout
+    source = str((root / SOURCE_DIRECTORY).resolve())
+    config.SandboxedExecute.source_directory = source
+    config.RestoreFromSource.source_directory = source
     if db_url is not None:
         config.CourseDirectory.db_url = db_url
     return config

@@ -1,0 +1,72 @@
+"""The student's side of grading: run the checks' cases, hand back only what came out.
+
+While a lesson is graded, each test cell of the student's notebook is replaced (by the grader, in
+:mod:`course_lib.grading.plan`) with a call of :func:`public`; after the last cell the grader
+calls :func:`hidden` once per test cell, with a secret seed. Both run inside the sandbox, next to
+the student's code, and only *emit observations* (:meth:`course_lib.checks.core.Check.observe`)
+as one display output of type :data:`MIME`. Nothing here decides anything: the grader, outside
+the sandbox, draws the same cases, computes the reference answers and the verdicts. Anything
+the student's code does to this module can only change what is reported about its own
+functions.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+MIME = "application/vnd.mechanics-of-learning.observations+json"
+
+_OBJECTS: dict[tuple[str, int], Any] = {}
+"""The student's objects, as they were at each test cell, for the hidden cases at the end."""
+
+
+def _emit(payload: dict[str, Any]) -> None:
+    from IPython.display import display
+
+    display({MIME: json.dumps(payload, allow_nan=True)}, raw=True)
+
+
+def _observe(module: str, name: str, student: Any, hidden: bool, seed: int | None) -> Any:
+    try:
+        check = getattr(importlib.import_module(f"course_lib.checks.{module}"), name)
+        return check.observe(student, hidden=hidden, seed=seed)
+    except Exception as exc:  # noqa: BLE001 - reported as this call's failure, judged outside
+        return [{"stop": "not callable", "what": f"unusable ({type(exc).__name__}: {exc})"}]
+
+
+def public(cell: str, module: str, calls: Sequence[tuple[str, Callable[[], Any]]],
+           observed: Sequence[int]) -> None:
+    """At a test cell: evaluate each call's student object (``calls[i] = (check name, getter)``),
+    keep it for :func:`hidden`, and emit the public observations of the calls in ``observed``."""
+    results: dict[str, Any] = {}
+    for index, (name, getter) in enumerate(calls):
+        try:
+            student = getter()
+        except Exception as exc:  # noqa: BLE001 - e.g. NameError: the function was never defined
+            student = _Missing(f"{type(exc).__name__}: {exc}")
+        _OBJECTS[(cell, index)] = student
+        if index in observed:
+            results[str(index)] = _observe(module, name, student, hidden=False, seed=None)
+    _emit({"cell": cell, "phase": "public", "calls": results})
+
+
+def hidden(cell: str, module: str, calls: Sequence[tuple[int, str]], seed: int) -> None:
+    """After the last cell: emit the hidden observations of ``calls`` (``(index, check name)``)."""
+    results = {}
+    for index, name in calls:
+        student = _OBJECTS.get((cell, index), _Missing("the test cell did not run"))
+        results[str(index)] = _observe(module, name, student, hidden=True, seed=seed)
+    _emit({"cell": cell, "phase": "hidden", "calls": results})
+
+
+class _Missing:
+    """Stands for a student object that could not be evaluated; not callable, so checks say so."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"not defined ({self.reason})"

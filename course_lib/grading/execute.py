@@ -1,0 +1,237 @@
+"""Autograde's execution step, in a sandbox, with the verdicts decided outside it.
+
+nbgrader's ``Autograde`` normally executes the notebook (its ``Execute`` step) and scores each
+test cell by whether it raised. :class:`SandboxedExecute` takes that step's place:
+
+1. every test cell is swapped for a harvest of the student's objects (:mod:`.plan`, read from the
+   *instructor's* notebook), and the notebook runs in a sandboxed kernel with fault isolation
+   (:mod:`.run`); after the last cell the hidden cases are harvested with a secret seed;
+2. here, outside the sandbox, each check's :meth:`verdict` compares what came out with the
+   reference; the test cell's outputs become the ✓ lines or the diagnosis (hidden cases: counts
+   and hints only), so nbgrader's ``SaveAutoGrades`` scores exactly those verdicts.
+
+:class:`RestoreFromSource` (a sanitizing step) makes the submission's graded cells match the
+instructor's notebook before anything runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import secrets
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbconvert.exporters.exporter import ResourcesDict
+from nbformat import NotebookNode
+from nbgrader import utils
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Bool, Float, Integer, Unicode
+
+from ..checks.harvest import MIME
+from . import answer_key, sandbox
+from .kernel import KernelSession
+from .plan import TestCell, parse_test_cell
+from .run import Result, Runner, Step, fault_output
+
+HIDDEN_TIMEOUT_FACTOR = 4
+"""The hidden cases of one test cell may take this many cell timeouts (they include large cases)."""
+_MARKER = re.compile(r"^(\s*)### (BEGIN|END) (HIDDEN TESTS|SOLUTION)", re.MULTILINE)
+
+
+def read_source(source_directory: str, assignment: str, notebook: str) -> NotebookNode:
+    return nbformat.read(Path(source_directory) / assignment / f"{notebook}.ipynb", as_version=4)
+
+
+def _grade_id(cell: NotebookNode) -> str | None:
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def _is_test(cell: NotebookNode) -> bool:
+    return utils.is_grade(cell) and not utils.is_solution(cell) and cell.cell_type == "code"
+
+
+class RestoreFromSource(NbGraderPreprocessor):
+    """Make the submission's graded cells the instructor's: test cells get the source's code and
+    metadata, solution cells the source's metadata, and a cell whose ``grade_id`` the source does
+    not have loses its grading metadata. nbgrader's markers in the student's own cells are
+    defused (they are comments there, but nbgrader's feedback step would act on them)."""
+
+    source_directory = Unicode("", help="absolute path of the course's source notebooks").tag(config=True)
+
+    def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[NotebookNode, ResourcesDict]:
+        info = resources["nbgrader"]
+        source = read_source(self.source_directory, info["assignment"], info["notebook"])
+        trusted = {_grade_id(cell): cell for cell in source.cells if _grade_id(cell)}
+        for cell in nb.cells:
+            grade_id = _grade_id(cell)
+            if grade_id is None or grade_id not in trusted or trusted[grade_id].cell_type != cell.cell_type:
+                cell.metadata.pop("nbgrader", None)
+            else:
+                original = trusted[grade_id]
+                cell.metadata["nbgrader"] = {**original.metadata["nbgrader"]}
+                if _is_test(original):
+                    cell.source = original.source
+            if cell.cell_type == "code" and not _is_test(cell):
+                cell.source = _MARKER.sub(r"\1### (\2 \3)", cell.source)
+        return nb, resources
+
+
+class SandboxedExecute(NbGraderPreprocessor):
+    """Run the notebook in a sandbox; decide each test cell here (see the module docstring)."""
+
+    timeout = Integer(30, help="seconds a cell may run").tag(config=True)
+    sandbox = Bool(True, help="run student code in a bubblewrap sandbox").tag(config=True)
+    memory_limit = Float(4.0, help="GiB of memory for the student's sandbox").tag(config=True)
+    source_directory = Unicode("", help="absolute path of the course's source notebooks").tag(config=True)
+    work_directory = Unicode("", help="folder for sandboxes and the answer-key-free library").tag(config=True)
+    time_budget = Float(0.0, help="seconds for the whole notebook (0: 120 + 50 × timeout)").tag(config=True)
+
+    def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[NotebookNode, ResourcesDict]:
+        info = resources["nbgrader"]
+        source = read_source(self.source_directory, info["assignment"], info["notebook"])
+        tests = {_grade_id(cell): parse_test_cell(_grade_id(cell), cell.source)
+                 for cell in source.cells if _is_test(cell)}
+        seed = secrets.randbits(62)
+        steps, cells = self._steps(nb, tests, seed)
+        runner = Runner(self._starter(tests.values()), time_budget=self._budget())
+        results = runner.run(steps)
+        observations = self._apply(nb, cells, results)
+        for cell in nb.cells:
+            if _grade_id(cell) in tests and cell.cell_type == "code":
+                test = tests[_grade_id(cell)]
+                cell.outputs = verdict_outputs(test, observations.get(test.grade_id, {}), seed,
+                                               notes=observations.get(("notes", test.grade_id), {}))
+        return nb, resources
+
+    # --- building and running the steps --------------------------------------------------------
+
+    def _budget(self) -> float:
+        return self.time_budget or 120 + 50 * self.timeout
+
+    def _steps(self, nb: NotebookNode, tests: dict[str, TestCell], seed: int) -> tuple[list[Step], dict]:
+        steps, cells = [], {}
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            grade_id = _grade_id(cell)
+            if grade_id in tests:
+                steps.append(Step(("public", grade_id), tests[grade_id].public_source(), self.timeout))
+            else:
+                steps.append(Step(("cell", index), cell.source, self.timeout))
+            cells[steps[-1].key] = index
+        for grade_id, test in tests.items():
+            hidden = test.hidden_source(seed)
+            if hidden is not None:
+                steps.append(Step(("hidden", grade_id), hidden, HIDDEN_TIMEOUT_FACTOR * self.timeout))
+        return steps, cells
+
+    def _starter(self, tests: Any):
+        modules = sorted({test.module for test in tests})
+        work = Path(self.work_directory or tempfile.mkdtemp(prefix="course-grading-"))
+        limits = sandbox.Limits(memory_bytes=int(self.memory_limit * 2**30))
+        if not self.sandbox:
+            return lambda: KernelSession(None, limits, work)
+        library = _library(work, modules)
+        extra = _font_cache()
+        return lambda: KernelSession(library, limits, work, extra_ro=extra)
+
+    def _apply(self, nb: NotebookNode, cells: dict, results: list[Result]) -> dict:
+        """Put each student cell's outputs in place; collect the harvests' observations."""
+        observations: dict[Any, Any] = {}
+        count = 0
+        for result in results:
+            kind, name = result.step.key
+            outputs = [out for out in result.outcome.outputs if MIME not in out.get("data", {})]
+            if result.note:
+                outputs.append(fault_output(result.note))
+            if kind in ("public", "hidden"):
+                payload = _payload(result.outcome.outputs, name, kind)
+                if payload is not None:
+                    observations.setdefault(name, {})[kind] = payload
+                if result.note:
+                    observations.setdefault(("notes", name), {})[kind] = result.note
+            if kind in ("public", "cell"):
+                count += 1
+                cell = nb.cells[cells[result.step.key]]
+                cell.execution_count = count
+                if kind == "cell":
+                    cell.outputs = outputs
+        return observations
+
+
+def _library(work: Path, modules: list[str]) -> str:
+    """The answer-key-free copy of course_lib for these checks modules (built once per run)."""
+    folder = work / ("library-" + "-".join(modules))
+    if not (folder / "course_lib").is_dir():
+        answer_key.build_library(folder, answer_key.answer_key(modules))
+    return str(folder / "course_lib")
+
+
+def _font_cache() -> tuple[tuple[str, str], ...]:
+    """matplotlib's font list, shared read-only, so each sandbox does not rebuild it."""
+    import matplotlib
+    from matplotlib import font_manager  # noqa: F401 - importing it writes the cache once
+
+    cache = Path(matplotlib.get_cachedir())
+    fonts = sorted(cache.glob("fontlist-*.json"))
+    return tuple((str(path), f"/tmp/matplotlib/{path.name}") for path in fonts)
+
+
+def _payload(outputs: list[NotebookNode], grade_id: str, phase: str) -> dict | None:
+    """The last observations of ``phase`` for ``grade_id`` among a harvest's outputs."""
+    found = None
+    for out in outputs:
+        text = out.get("data", {}).get(MIME)
+        if not isinstance(text, str):
+            continue
+        try:
+            payload = json.loads(text)
+        except (json.JSONDecodeError, RecursionError):
+            continue
+        if (isinstance(payload, dict) and payload.get("cell") == grade_id and payload.get("phase") == phase
+                and isinstance(payload.get("calls"), dict)):
+            found = payload
+    return found
+
+
+# --- verdicts ---------------------------------------------------------------------------------
+
+
+def _verdict(test: TestCell, call_index: int, observed: dict, hidden: bool, seed: int,
+             note: str | None) -> tuple[bool, str]:
+    call = test.calls[call_index]
+    phase = "hidden" if hidden else "public"
+    payload = observed.get(phase)
+    if payload is None:
+        why = note or ("the check did not run (an earlier cell stopped the kernel, or the harvest "
+                       "was tampered with)")
+        return False, f"`{call.check}` could not be checked on the {phase} cases: {why}"
+    observations = payload["calls"].get(str(test.index(call)))
+    try:
+        check = getattr(importlib.import_module(f"course_lib.checks.{test.module}"), call.check)
+        return check.verdict(observations, hidden=hidden, seed=seed if hidden else None, reveal=not hidden)
+    except Exception as exc:  # noqa: BLE001 - a malformed observation fails the call, never the run
+        return False, f"`{call.check}`: the grader could not read the results ({type(exc).__name__}: {exc})"
+
+
+def verdict_outputs(test: TestCell, observed: dict, seed: int,
+                    notes: dict | None = None) -> list[NotebookNode]:
+    """The test cell's outputs: ✓ lines, or an error output with every diagnosis."""
+    notes = notes or {}
+    lines, passed = [], True
+    for index, call in enumerate(test.calls):
+        if call.hidden and "public" not in observed and not passed:
+            continue  # the public check already says why nothing could be checked
+        ok, message = _verdict(test, index, observed, call.hidden, seed, notes.get(
+            "hidden" if call.hidden else "public"))
+        passed = passed and ok
+        if message not in lines:
+            lines.append(message)
+    text = "\n".join(lines)
+    if passed:
+        return [nbformat.v4.new_output("stream", name="stdout", text=text + "\n")]
+    return [nbformat.v4.new_output("error", ename="AssertionError", evalue=text, traceback=text.splitlines())]
