@@ -30,7 +30,7 @@ import course_lib
 from . import answer_key, sandbox
 from .config import CELL_TIMEOUT, RELEASE_DIRECTORY, SOURCE_DIRECTORY
 from .nbgrader_api import course_api
-from .submissions import duplicated_cells, submission_problems
+from .submissions import MAX_NOTEBOOK_BYTES, duplicated_cells, submission_problems
 
 MEMORY_LIMIT_GB = 4.0
 """Memory allowed to a student's sandbox (address space per process; the whole sandbox, as root)."""
@@ -128,7 +128,7 @@ class Course:
             api = self.grading_api(assignment, options, Path(work))
             max_score = float(api.get_assignment(assignment)["max_score"])
             for student in chosen:
-                digest = submission_digest(self.root / "submitted" / student / assignment)
+                digest = submission_digest(self.root / "submitted" / student / assignment, notebooks)
                 result = None if options.force else store.get(student, digest, version)
                 if result is None:
                     result = self.grade_student(api, assignment, student, notebooks, max_score)
@@ -153,6 +153,8 @@ class Course:
         config.RestoreFromSource.source_directory = source
         if options.sandbox:
             self._probe_sandbox(work)
+        # nbgrader reads staged copies (see stage_submission), never the submitted folder itself.
+        api.coursedir.submitted_directory = str(work / "submitted")
         return NbGraderAPI(coursedir=api.coursedir, config=config)
 
     def _probe_sandbox(self, work: Path) -> None:
@@ -183,6 +185,8 @@ class Course:
         problems = submission_problems(submission_dir, notebooks)
         if problems:
             return self._rejected(api, assignment, student, max_score, "; ".join(problems))
+        stage_submission(submission_dir, Path(api.coursedir.submitted_directory) / student / assignment,
+                         notebooks)
         try:
             result = api.autograde(assignment, student, force=True, create=True)
         except Exception as exc:  # noqa: BLE001 - nbgrader normally reports, but never let one student stop all
@@ -221,6 +225,19 @@ def record_zero(api: NbGraderAPI, assignment: str, student: str) -> None:
         gradebook.db.commit()
 
 
+def stage_submission(submission: Path, stage: Path, notebooks: list[str]) -> None:
+    """Copy what nbgrader needs of a submission — the lesson's notebooks and nbgrader's timestamp,
+    regular files only — to ``stage``. Anything else the student handed in (other files, links,
+    folders) is left behind: neither nbgrader nor the sandbox ever sees it."""
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir(parents=True)
+    for name in notebooks:
+        shutil.copyfile(submission / name, stage / name, follow_symlinks=False)
+    timestamp = submission / "timestamp.txt"
+    if timestamp.is_file() and not timestamp.is_symlink() and timestamp.stat().st_size < 1024:
+        shutil.copyfile(timestamp, stage / "timestamp.txt")
+
+
 def _keep_only(folder: Path, suffix: str) -> None:
     """Delete everything in ``folder`` except files ending in ``suffix`` (no student or instructor
     files travel into the autograded copy or the feedback)."""
@@ -233,12 +250,14 @@ def _keep_only(folder: Path, suffix: str) -> None:
             path.unlink()
 
 
-def submission_digest(folder: Path) -> str:
-    """A digest of every file of a submission (names and contents)."""
+def submission_digest(folder: Path, notebooks: list[str]) -> str:
+    """A digest of what is graded of a submission: its notebooks and timestamp (names and contents)."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
-        digest.update(str(path.relative_to(folder)).encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for name in [*notebooks, "timestamp.txt"]:
+        path = folder / name
+        digest.update(name.encode() + b"\0")
+        if path.is_file() and not path.is_symlink() and path.stat().st_size <= 2 * MAX_NOTEBOOK_BYTES:
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 

@@ -12,11 +12,16 @@ from pathlib import Path
 
 import nbformat
 
+MAX_NOTEBOOK_BYTES = 50 * 2**20
+"""Larger notebooks are not read (an honest one with all its figures is a few megabytes)."""
+
 
 def notebook_problem(path: Path) -> str | None:
     """Why the notebook at ``path`` cannot be graded, or ``None`` if it can be read."""
-    if not path.is_file():
+    if path.is_symlink() or not path.is_file():
         return f"{path.name} is missing from the submission"
+    if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+        return f"{path.name} is too large to grade ({path.stat().st_size / 2**20:.0f} MiB)"
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
