@@ -197,7 +197,6 @@ CHECKS = {check.name: check for check in (predict, squared_error, gradient_step,
                                           critical_alpha)}
 """Every lesson-01 check by exercise name (for graders that run them outside the notebook)."""
 
-ANSWER_KEY = {f"course_lib.learning.{name}": name for name in CHECKS} | {
-    "course_lib.learning.direction_and_amount": None}
+ANSWER_KEY = {f"course_lib.learning.{name}": name for name in CHECKS}
 """The course's answers to this lesson's exercises, switched off while it is graded
 (:mod:`.answer_key`): each maps to the exercise whose student function stands in for it."""
