@@ -100,12 +100,23 @@ class SandboxedExecute(NbGraderPreprocessor):
         runner = Runner(self._starter(tests.values()), time_budget=self._budget())
         results = runner.run(steps)
         observations = self._apply(nb, cells, results)
+        record = {"restarts": runner.restarts, "exercises": []}
         for cell in nb.cells:
             if _grade_id(cell) in tests and cell.cell_type == "code":
                 test = tests[_grade_id(cell)]
                 cell.outputs = verdict_outputs(test, observations.get(test.grade_id, {}), seed,
                                                notes=observations.get(("notes", test.grade_id), {}))
+                record["exercises"].append(exercise_record(cell))
+        self._save_record(info, record)
         return nb, resources
+
+    def _save_record(self, info: dict, record: dict) -> None:
+        """Per exercise, what was decided (for the class report): ``verdicts/<student>/<notebook>.json``."""
+        if not self.work_directory:
+            return
+        folder = Path(self.work_directory) / "verdicts" / info["student"]
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{info['notebook']}.json").write_text(json.dumps(record))
 
     # --- building and running the steps --------------------------------------------------------
 
@@ -216,6 +227,16 @@ def _verdict(test: TestCell, call_index: int, observed: dict, hidden: bool, seed
         return check.verdict(observations, hidden=hidden, seed=seed if hidden else None, reveal=not hidden)
     except Exception as exc:  # noqa: BLE001 - a malformed observation fails the call, never the run
         return False, f"`{call.check}`: the grader could not read the results ({type(exc).__name__}: {exc})"
+
+
+def exercise_record(cell: NotebookNode) -> dict:
+    """What a graded test cell says, as data: passed or not, and the hints it gave."""
+    text = "\n".join(str(out.get("text", "")) + str(out.get("evalue", "")) for out in cell.outputs)
+    hints = sorted({line.removeprefix("Hint: ").strip() for line in text.splitlines()
+                    if line.startswith("Hint: ")})
+    passed = not any(out.output_type == "error" for out in cell.outputs)
+    return {"grade_id": _grade_id(cell), "points": float(cell.metadata["nbgrader"].get("points", 0)),
+            "passed": passed, "hints": hints}
 
 
 def verdict_outputs(test: TestCell, observed: dict, seed: int,

@@ -10,6 +10,7 @@ nothing: a re-run grades only the students not yet graded (or whose submission c
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import json
@@ -131,8 +132,8 @@ class Course:
                 digest = submission_digest(self.root / "submitted" / student / assignment, notebooks)
                 result = None if options.force else store.get(student, digest, version)
                 if result is None:
-                    result = self.grade_student(api, assignment, student, notebooks, max_score)
-                    store.put(student, digest, version, result)
+                    result, exercises = self.grade_student(api, assignment, student, notebooks, max_score)
+                    store.put(student, digest, version, result, exercises)
                 if progress is not None:
                     progress(result)
                 write_csv(self.root / "grades" / f"{assignment}.csv", store.all(everyone, max_score))
@@ -179,12 +180,13 @@ class Course:
         return digest.hexdigest()
 
     def grade_student(self, api: NbGraderAPI, assignment: str, student: str, notebooks: list[str],
-                      max_score: float) -> StudentResult:
-        """Autograde one student's submission and write their feedback; never raises for bad input."""
+                      max_score: float) -> tuple[StudentResult, list[dict]]:
+        """Autograde one student's submission and write their feedback; never raises for bad input.
+        Returns the result and, per exercise, what was decided (see :func:`.execute.exercise_record`)."""
         submission_dir = self.root / "submitted" / student / assignment
         problems = submission_problems(submission_dir, notebooks)
         if problems:
-            return self._rejected(api, assignment, student, max_score, "; ".join(problems))
+            return self._rejected(api, assignment, student, max_score, "; ".join(problems)), []
         stage_submission(submission_dir, Path(api.coursedir.submitted_directory) / student / assignment,
                          notebooks)
         try:
@@ -192,16 +194,17 @@ class Course:
         except Exception as exc:  # noqa: BLE001 - nbgrader normally reports, but never let one student stop all
             result = {"success": False, "error": f"{type(exc).__name__}: {exc}"}
         if not result.get("success"):
-            return self._rejected(api, assignment, student, max_score, _error_summary(result))
+            return self._rejected(api, assignment, student, max_score, _error_summary(result)), []
         _keep_only(self.root / "autograded" / student / assignment, ".ipynb")
         feedback = api.generate_feedback(assignment, student, force=True)
         _keep_only(self.root / "feedback" / student / assignment, ".html")
         submission = api.get_submission(assignment, student)
+        exercises = _exercise_records(Path(api.config.SandboxedExecute.work_directory), student, notebooks)
         notes = _notes(submission_dir, notebooks)
         if not feedback.get("success"):
             notes = "; ".join(filter(None, [notes, "feedback could not be written"]))
         return StudentResult(student, float(submission["score"]), float(submission["max_score"]),
-                             "graded", notes)
+                             "graded", notes), exercises
 
     def _rejected(self, api: NbGraderAPI, assignment: str, student: str, max_score: float,
                   reason: str) -> StudentResult:
@@ -280,10 +283,20 @@ class ResultStore:
             return None
         return StudentResult(**data["result"])
 
-    def put(self, student: str, digest: str, version: str, result: StudentResult) -> None:
+    def put(self, student: str, digest: str, version: str, result: StudentResult,
+            exercises: list[dict] | None = None) -> None:
+        record = {"digest": digest, "version": version, "result": asdict(result),
+                  "exercises": exercises or []}
         temporary = self._path(student).with_suffix(".tmp")
-        temporary.write_text(json.dumps({"digest": digest, "version": version, "result": asdict(result)}))
+        temporary.write_text(json.dumps(record))
         temporary.replace(self._path(student))
+
+    def exercises(self, student: str) -> list[dict]:
+        """Per exercise, what was decided for ``student`` (empty when not graded)."""
+        try:
+            return list(json.loads(self._path(student).read_text()).get("exercises", []))
+        except (OSError, json.JSONDecodeError):
+            return []
 
     def all(self, students: list[str], max_score: float) -> list[StudentResult]:
         """Every student's stored result; a student not graded yet is listed as such (0 points)."""
@@ -309,6 +322,15 @@ def _error_summary(result: dict) -> str:
     if exceptions:
         return "nbgrader failed: " + exceptions[-1]
     return lines[-1] if lines else "unknown error"
+
+
+def _exercise_records(work: Path, student: str, notebooks: list[str]) -> list[dict]:
+    records = []
+    for name in notebooks:
+        path = work / "verdicts" / student / f"{Path(name).stem}.json"
+        with contextlib.suppress(OSError, json.JSONDecodeError, KeyError):
+            records += json.loads(path.read_text())["exercises"]
+    return records
 
 
 def _notes(submission_dir: Path, notebooks: list[str]) -> str:
