@@ -44,7 +44,7 @@ def _course(folder: Path, lesson: str, submissions: dict[str, nbformat.NotebookN
 
 def _timed(course: Course, lesson: str, **options) -> tuple[float, list[float]]:
     start = time.perf_counter()
-    results = course.grade(lesson, force=True, **options)
+    results = course.grade(lesson, force=True, jobs=1, **options)
     return time.perf_counter() - start, [r.score for r in results]
 
 
@@ -66,7 +66,7 @@ def main() -> None:
         names = [f"student{i:02d}" for i in range(args.students)]
         course = _course(Path(scratch) / "course", args.lesson, dict.fromkeys(names, honest))
         crash_course = _course(Path(scratch) / "crash", args.lesson, dict.fromkeys(names, crashing))
-        course.grade(args.lesson, students=names[:1], force=True)  # warm caches (imports, font list)
+        course.grade(args.lesson, students=names[:1], force=True, jobs=1)  # warm caches (imports, fonts)
         runs = {"sandbox": _timed(course, args.lesson),
                 "no sandbox": _timed(course, args.lesson, sandbox=False),
                 "crash": _timed(crash_course, args.lesson)}

@@ -3,21 +3,40 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from tqdm import tqdm
+
+from . import collect as collecting
 from . import grade as grading
+from . import report as reporting
 from .config import CELL_TIMEOUT
 from .solutions import run_solutions
 
 
-def _print_result(result: grading.StudentResult) -> None:
+def _result_line(result: grading.StudentResult) -> str:
     line = f"  {result.student_id:<20} {result.score:6.1f} / {result.max_score:<6.1f}"
     if result.status != "graded":
         line += f"  NOT GRADED: {result.message}"
     elif result.message:
         line += f"  note: {result.message}"
-    print(line, flush=True)
+    return line
+
+
+@contextlib.contextmanager
+def _progress(total: int) -> Iterator[Callable[[grading.StudentResult], None]]:
+    """A progress bar with an ETA on a terminal (tqdm), one plain line per student otherwise."""
+    if not sys.stdout.isatty():
+        yield lambda result: print(_result_line(result), flush=True)
+        return
+    with tqdm(total=total, unit="student", dynamic_ncols=True) as bar:
+        def report(result: grading.StudentResult) -> None:
+            bar.write(_result_line(result))
+            bar.update(1)
+        yield report
 
 
 def _course(args: argparse.Namespace) -> grading.Course:
@@ -47,9 +66,11 @@ def _grade(args: argparse.Namespace) -> int:
     print(f"grading {args.assignment}: {len(students)} submission(s) in submitted/*/{args.assignment}/")
     if args.no_sandbox:
         print(NO_SANDBOX_WARNING, file=sys.stderr, flush=True)
-    results = course.grade(args.assignment, timeout=args.timeout, memory_limit_gb=args.memory_limit,
-                           progress=_print_result, sandbox=not args.no_sandbox, force=args.force,
-                           students=args.student or None)
+    chosen = args.student or students
+    with _progress(len(chosen)) as report:
+        results = course.grade(args.assignment, timeout=args.timeout, memory_limit_gb=args.memory_limit,
+                               progress=report, sandbox=not args.no_sandbox, force=args.force,
+                               students=args.student or None, jobs=args.jobs, scheduler=args.scheduler)
     failed = [r for r in results if r.status == "error"]
     print(f"{len(results) - len(failed)} graded, {len(failed)} could not be graded (scored 0).")
     print(f"grades: grades/{args.assignment}.csv   feedback: feedback/<student>/{args.assignment}/")
@@ -91,6 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"seconds one cell may run before it is interrupted (default {CELL_TIMEOUT})")
     grade.add_argument("--memory-limit", type=float, default=grading.MEMORY_LIMIT_GB,
                        help=f"GiB of memory per student (default {grading.MEMORY_LIMIT_GB:g})")
+    grade.add_argument("--jobs", type=int, default=None, metavar="N",
+                       help="students graded at once on this machine (default: the CPUs available)")
+    grade.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="run the notebooks on the workers of this Dask cluster instead (the grader "
+                            "keeps verdicts, gradebook and feedback; see README)")
     grade.add_argument("--student", action="append", metavar="ID",
                        help="grade only this student (repeat for several); the CSV still lists everyone")
     grade.add_argument("--force", action="store_true",
@@ -107,6 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "notebook tests (pytest --nbval) compare against.")
     refresh.add_argument("lessons", nargs="*", help="lessons to run (default: all)")
     refresh.set_defaults(run=_run_solutions)
+    reporting.add_parser(commands)
+    collecting.add_parser(commands)
     return parser
 
 

@@ -20,7 +20,6 @@ import importlib
 import json
 import re
 import secrets
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +31,9 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Float, Integer, Unicode
 
 from ..checks.harvest import MIME
-from . import answer_key, sandbox
-from .kernel import KernelSession
+from . import sandbox, worker
 from .plan import TestCell, parse_test_cell
-from .run import Result, Runner, Step, fault_output
+from .run import Result, Step, fault_output
 
 HIDDEN_TIMEOUT_FACTOR = 4
 """The hidden cases of one test cell may take this many cell timeouts (they include large cases)."""
@@ -80,8 +78,41 @@ class RestoreFromSource(NbGraderPreprocessor):
         return nb, resources
 
 
+class Plan:
+    """What runs for one sanitized notebook: the steps (student cells, harvests; hidden harvests
+    with ``seed`` at the end) and where each step's outputs go."""
+
+    def __init__(self, nb: NotebookNode, source: NotebookNode, timeout: int, seed: int) -> None:
+        self.seed = seed
+        self.tests = {_grade_id(cell): parse_test_cell(_grade_id(cell), cell.source)
+                      for cell in source.cells if _is_test(cell)}
+        self.modules = sorted({test.module for test in self.tests.values()})
+        self.steps: list[Step] = []
+        self.cells: dict[tuple, int] = {}
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            grade_id = _grade_id(cell)
+            if grade_id in self.tests:
+                self.steps.append(Step(("public", grade_id), self.tests[grade_id].public_source(), timeout))
+            else:
+                self.steps.append(Step(("cell", index), cell.source, timeout))
+            self.cells[self.steps[-1].key] = index
+        for grade_id, test in self.tests.items():
+            hidden = test.hidden_source(seed)
+            if hidden is not None:
+                self.steps.append(Step(("hidden", grade_id), hidden, HIDDEN_TIMEOUT_FACTOR * timeout))
+
+    def job(self, limits: sandbox.Limits, use_sandbox: bool, budget: float) -> dict[str, Any]:
+        return worker.job_for(self.steps, self.modules, limits, use_sandbox, budget)
+
+
 class SandboxedExecute(NbGraderPreprocessor):
-    """Run the notebook in a sandbox; decide each test cell here (see the module docstring)."""
+    """Run the notebook in a sandbox; decide each test cell here (see the module docstring).
+
+    When ``course grade`` has already run the notebook (in parallel, or on a cluster), the
+    outcome waits in ``work_directory/executions/<student>/<notebook>.json``; it is used if it
+    ran exactly the steps this notebook needs, else the notebook runs here."""
 
     timeout = Integer(30, help="seconds a cell may run").tag(config=True)
     sandbox = Bool(True, help="run student code in a bubblewrap sandbox").tag(config=True)
@@ -90,25 +121,46 @@ class SandboxedExecute(NbGraderPreprocessor):
     work_directory = Unicode("", help="folder for sandboxes and the answer-key-free library").tag(config=True)
     time_budget = Float(0.0, help="seconds for the whole notebook (0: 120 + 50 × timeout)").tag(config=True)
 
+    def limits(self) -> sandbox.Limits:
+        return sandbox.Limits(memory_bytes=int(self.memory_limit * 2**30))
+
+    def budget(self) -> float:
+        return self.time_budget or 120 + 50 * self.timeout
+
+    def plan(self, nb: NotebookNode, info: dict, seed: int | None = None) -> Plan:
+        source = read_source(self.source_directory, info["assignment"], info["notebook"])
+        return Plan(nb, source, self.timeout, secrets.randbits(62) if seed is None else seed)
+
     def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[NotebookNode, ResourcesDict]:
         info = resources["nbgrader"]
-        source = read_source(self.source_directory, info["assignment"], info["notebook"])
-        tests = {_grade_id(cell): parse_test_cell(_grade_id(cell), cell.source)
-                 for cell in source.cells if _is_test(cell)}
-        seed = secrets.randbits(62)
-        steps, cells = self._steps(nb, tests, seed)
-        runner = Runner(self._starter(tests.values()), time_budget=self._budget())
-        results = runner.run(steps)
-        observations = self._apply(nb, cells, results)
-        record = {"restarts": runner.restarts, "exercises": []}
+        done = self._precomputed(info)
+        plan = self.plan(nb, info, None if done is None else done["seed"])
+        job = plan.job(self.limits(), self.sandbox, self.budget())
+        if done is None or done["job"]["steps"] != job["steps"]:
+            done = {"seed": plan.seed, "job": job, "answer": worker.execute_job(job)}
+        results = worker.results_from_data(done["answer"], plan.steps)
+        observations = self._apply(nb, plan, results)
+        answer = done["answer"]
+        record = {"restarts": answer["restarts"], "seconds": answer["seconds"], "exercises": []}
         for cell in nb.cells:
-            if _grade_id(cell) in tests and cell.cell_type == "code":
-                test = tests[_grade_id(cell)]
-                cell.outputs = verdict_outputs(test, observations.get(test.grade_id, {}), seed,
+            if _grade_id(cell) in plan.tests and cell.cell_type == "code":
+                test = plan.tests[_grade_id(cell)]
+                cell.outputs = verdict_outputs(test, observations.get(test.grade_id, {}), plan.seed,
                                                notes=observations.get(("notes", test.grade_id), {}))
                 record["exercises"].append(exercise_record(cell))
         self._save_record(info, record)
         return nb, resources
+
+    def _precomputed(self, info: dict) -> dict | None:
+        if not self.work_directory:
+            return None
+        path = Path(self.work_directory) / "executions" / info["student"] / f"{info['notebook']}.json"
+        try:
+            done = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError):
+            return None
+        path.unlink()
+        return done
 
     def _save_record(self, info: dict, record: dict) -> None:
         """Per exercise, what was decided (for the class report): ``verdicts/<student>/<notebook>.json``."""
@@ -118,39 +170,8 @@ class SandboxedExecute(NbGraderPreprocessor):
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{info['notebook']}.json").write_text(json.dumps(record))
 
-    # --- building and running the steps --------------------------------------------------------
-
-    def _budget(self) -> float:
-        return self.time_budget or 120 + 50 * self.timeout
-
-    def _steps(self, nb: NotebookNode, tests: dict[str, TestCell], seed: int) -> tuple[list[Step], dict]:
-        steps, cells = [], {}
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
-                continue
-            grade_id = _grade_id(cell)
-            if grade_id in tests:
-                steps.append(Step(("public", grade_id), tests[grade_id].public_source(), self.timeout))
-            else:
-                steps.append(Step(("cell", index), cell.source, self.timeout))
-            cells[steps[-1].key] = index
-        for grade_id, test in tests.items():
-            hidden = test.hidden_source(seed)
-            if hidden is not None:
-                steps.append(Step(("hidden", grade_id), hidden, HIDDEN_TIMEOUT_FACTOR * self.timeout))
-        return steps, cells
-
-    def _starter(self, tests: Any):
-        modules = sorted({test.module for test in tests})
-        work = Path(self.work_directory or tempfile.mkdtemp(prefix="course-grading-"))
-        limits = sandbox.Limits(memory_bytes=int(self.memory_limit * 2**30))
-        if not self.sandbox:
-            return lambda: KernelSession(None, limits, work)
-        library = _library(work, modules)
-        extra = _font_cache()
-        return lambda: KernelSession(library, limits, work, extra_ro=extra)
-
-    def _apply(self, nb: NotebookNode, cells: dict, results: list[Result]) -> dict:
+    @staticmethod
+    def _apply(nb: NotebookNode, plan: Plan, results: list[Result]) -> dict:
         """Put each student cell's outputs in place; collect the harvests' observations."""
         observations: dict[Any, Any] = {}
         count = 0
@@ -167,29 +188,11 @@ class SandboxedExecute(NbGraderPreprocessor):
                     observations.setdefault(("notes", name), {})[kind] = result.note
             if kind in ("public", "cell"):
                 count += 1
-                cell = nb.cells[cells[result.step.key]]
+                cell = nb.cells[plan.cells[result.step.key]]
                 cell.execution_count = count
                 if kind == "cell":
                     cell.outputs = outputs
         return observations
-
-
-def _library(work: Path, modules: list[str]) -> str:
-    """The answer-key-free copy of course_lib for these checks modules (built once per run)."""
-    folder = work / ("library-" + "-".join(modules))
-    if not (folder / "course_lib").is_dir():
-        answer_key.build_library(folder, answer_key.answer_key(modules))
-    return str(folder / "course_lib")
-
-
-def _font_cache() -> tuple[tuple[str, str], ...]:
-    """matplotlib's font list, shared read-only, so each sandbox does not rebuild it."""
-    import matplotlib
-    from matplotlib import font_manager  # noqa: F401 - importing it writes the cache once
-
-    cache = Path(matplotlib.get_cachedir())
-    fonts = sorted(cache.glob("fontlist-*.json"))
-    return tuple((str(path), f"/tmp/matplotlib/{path.name}") for path in fonts)
 
 
 def _payload(outputs: list[NotebookNode], grade_id: str, phase: str) -> dict | None:

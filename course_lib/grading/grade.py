@@ -17,10 +17,13 @@ import json
 import re
 import shutil
 import tempfile
+import time
 import warnings
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
@@ -28,10 +31,23 @@ from sqlalchemy.exc import SAWarning
 
 import course_lib
 
-from . import answer_key, sandbox
+from . import answer_key, dispatch, sandbox
 from .config import CELL_TIMEOUT, RELEASE_DIRECTORY, SOURCE_DIRECTORY
 from .nbgrader_api import course_api
 from .submissions import MAX_NOTEBOOK_BYTES, duplicated_cells, submission_problems
+
+PHASES: Counter[str] = Counter()
+"""Seconds spent per phase of grading, summed over runs (``benchmarks/grading.py`` prints them)."""
+
+
+@contextlib.contextmanager
+def _phase(name: str) -> Iterator[None]:
+    began = time.perf_counter()
+    try:
+        yield
+    finally:
+        PHASES[name] += time.perf_counter() - began
+
 
 MEMORY_LIMIT_GB = 4.0
 """Memory allowed to a student's sandbox (address space per process; the whole sandbox, as root)."""
@@ -112,34 +128,90 @@ class Course:
 
     def grade(self, assignment: str, timeout: int = CELL_TIMEOUT, memory_limit_gb: float = MEMORY_LIMIT_GB,
               progress: Callable[[StudentResult], None] | None = None, sandbox: bool = True,
-              force: bool = False, students: list[str] | None = None) -> list[StudentResult]:
+              force: bool = False, students: list[str] | None = None, jobs: int | None = None,
+              scheduler: str | None = None) -> list[StudentResult]:
         """Grade every student who submitted ``assignment`` (or only ``students``); write
         ``grades/<assignment>.csv`` listing every student. The lesson is released first, so the
-        gradebook knows its cells even on a fresh clone (release is deterministic)."""
+        gradebook knows its cells even on a fresh clone (release is deterministic).
+
+        Notebooks run on ``jobs`` local worker processes (default: the CPUs available) or on the
+        Dask cluster at ``scheduler``; this process alone prepares them and writes the results."""
         options = GradingOptions(timeout, memory_limit_gb, sandbox, force)
-        self.release([assignment])
+        with _phase("release, sandbox probe"):
+            self.release([assignment])
         notebooks = self.released_notebooks(assignment)
         store = ResultStore(self.root / "grades" / ".results" / assignment)
         version = self.lesson_version(assignment)
         everyone = self.submitted_students(assignment)
         chosen = everyone if students is None else [s for s in everyone if s in students]
+        csv_path = self.root / "grades" / f"{assignment}.csv"
         with tempfile.TemporaryDirectory(prefix="course-grading-") as work, warnings.catch_warnings():
             # nbgrader's gradebook code trips SQLAlchemy warnings that say nothing to an instructor.
             warnings.simplefilter("ignore", SAWarning)
-            api = self.grading_api(assignment, options, Path(work))
+            with _phase("release, sandbox probe"):
+                api = self.grading_api(assignment, options, Path(work))
             max_score = float(api.get_assignment(assignment)["max_score"])
-            for student in chosen:
-                digest = submission_digest(self.root / "submitted" / student / assignment, notebooks)
-                result = None if options.force else store.get(student, digest, version)
-                if result is None:
-                    result, exercises = self.grade_student(api, assignment, student, notebooks, max_score)
-                    store.put(student, digest, version, result, exercises)
+
+            def finish(student: str, result: StudentResult, exercises: list[dict], digest: str) -> None:
+                store.put(student, digest, version, result, exercises)
                 if progress is not None:
                     progress(result)
-                write_csv(self.root / "grades" / f"{assignment}.csv", store.all(everyone, max_score))
+                write_csv(csv_path, store.all(everyone, max_score))
+
+            to_run: dict[str, str] = {}
+            for student in chosen:
+                digest = submission_digest(self.root / "submitted" / student / assignment, notebooks)
+                stored = None if options.force else store.get(student, digest, version)
+                if stored is not None:
+                    if progress is not None:
+                        progress(stored)
+                    continue
+                with _phase("check and stage submissions"):
+                    problem = self.prepare(api, assignment, student, notebooks)
+                if problem:
+                    finish(student, self._rejected(api, assignment, student, max_score, problem), [], digest)
+                else:
+                    to_run[student] = digest
+            if to_run:
+                self._run_and_grade(api, assignment, notebooks, max_score, to_run, Path(work), finish,
+                                    dispatch.make_pool(jobs, scheduler))
         results = store.all(everyone, max_score)
-        write_csv(self.root / "grades" / f"{assignment}.csv", results)
+        write_csv(csv_path, results)
         return [r for r in results if r.student_id in chosen]
+
+    def _run_and_grade(self, api: NbGraderAPI, assignment: str, notebooks: list[str], max_score: float,
+                       to_run: dict[str, str], work: Path, finish: Callable, pool: Any) -> None:
+        """Send every notebook to the pool; grade each student as soon as all of theirs are back."""
+        try:
+            pending, owner = {}, {}
+            for student in to_run:
+                stage = Path(api.coursedir.submitted_directory) / student / assignment
+                with _phase("sanitize, plan, send"):
+                    pending[student] = dispatch.submit_student(pool, api, assignment, student, stage,
+                                                               notebooks)
+                owner.update(dict.fromkeys(pending[student].jobs, student))
+            waited = time.perf_counter()
+            for future in pool.as_completed(list(owner)):
+                PHASES["waiting for workers"] += time.perf_counter() - waited
+                student = owner[future]
+                PHASES["notebooks run (workers)"] += dispatch.record_answer(pending[student], future)
+                if pending[student].done():
+                    dispatch.hand_over(pending[student], work)
+                    result, exercises = self.grade_student(api, assignment, student, notebooks, max_score)
+                    finish(student, result, exercises, to_run[student])
+                waited = time.perf_counter()
+        finally:
+            pool.close()
+
+    def prepare(self, api: NbGraderAPI, assignment: str, student: str, notebooks: list[str]) -> str:
+        """Check a submission and stage the copy nbgrader reads; why it cannot be graded, or ''."""
+        submission_dir = self.root / "submitted" / student / assignment
+        problems = submission_problems(submission_dir, notebooks)
+        if problems:
+            return "; ".join(problems)
+        stage_submission(submission_dir, Path(api.coursedir.submitted_directory) / student / assignment,
+                         notebooks)
+        return ""
 
     def grading_api(self, assignment: str, options: GradingOptions, work: Path) -> NbGraderAPI:
         """nbgrader's API with the execution step replaced by the sandboxed one."""
@@ -181,26 +253,23 @@ class Course:
 
     def grade_student(self, api: NbGraderAPI, assignment: str, student: str, notebooks: list[str],
                       max_score: float) -> tuple[StudentResult, list[dict]]:
-        """Autograde one student's submission and write their feedback; never raises for bad input.
-        Returns the result and, per exercise, what was decided (see :func:`.execute.exercise_record`)."""
-        submission_dir = self.root / "submitted" / student / assignment
-        problems = submission_problems(submission_dir, notebooks)
-        if problems:
-            return self._rejected(api, assignment, student, max_score, "; ".join(problems)), []
-        stage_submission(submission_dir, Path(api.coursedir.submitted_directory) / student / assignment,
-                         notebooks)
+        """Autograde one prepared student (:meth:`prepare`) and write their feedback; never raises
+        for bad input. Returns the result and, per exercise, what was decided
+        (:func:`.execute.exercise_record`)."""
         try:
-            result = api.autograde(assignment, student, force=True, create=True)
+            with _phase("autograde: verdicts, gradebook"):
+                result = api.autograde(assignment, student, force=True, create=True)
         except Exception as exc:  # noqa: BLE001 - nbgrader normally reports, but never let one student stop all
             result = {"success": False, "error": f"{type(exc).__name__}: {exc}"}
         if not result.get("success"):
             return self._rejected(api, assignment, student, max_score, _error_summary(result)), []
         _keep_only(self.root / "autograded" / student / assignment, ".ipynb")
-        feedback = api.generate_feedback(assignment, student, force=True)
+        with _phase("feedback pages"):
+            feedback = api.generate_feedback(assignment, student, force=True)
         _keep_only(self.root / "feedback" / student / assignment, ".html")
         submission = api.get_submission(assignment, student)
         exercises = _exercise_records(Path(api.config.SandboxedExecute.work_directory), student, notebooks)
-        notes = _notes(submission_dir, notebooks)
+        notes = _notes(self.root / "submitted" / student / assignment, notebooks)
         if not feedback.get("success"):
             notes = "; ".join(filter(None, [notes, "feedback could not be written"]))
         return StudentResult(student, float(submission["score"]), float(submission["max_score"]),

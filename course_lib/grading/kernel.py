@@ -79,13 +79,18 @@ class KernelSession:
     """A kernel in a fresh sandbox (``library`` given) or, with ``library=None``, a plain kernel."""
 
     def __init__(self, library: str | None, limits: sandbox.Limits, work_root: Path,
-                 extra_ro: tuple[tuple[str, str], ...] = (), startup_timeout: int = 120) -> None:
+                 extra_ro: tuple[tuple[str, str], ...] = (), startup_timeout: int = 120,
+                 warm: list[str] | None = None, connect: bool = True) -> None:
+        """``warm``: statements the kernel runs as it starts (imports), before any student code;
+        ``connect=False`` launches the kernel and returns at once (:meth:`connect` later)."""
         self.io_dir = Path(tempfile.mkdtemp(prefix="kernel-", dir=work_root))
         self.cgroups: tuple[str, ...] = ()
         km = SandboxKernelManager(kernel_name="python3", transport="ipc",
                                   ip=str(self.io_dir / "kernel"),
                                   connection_file=str(self.io_dir / "kernel.json"))
         command = [sys.executable, *KERNEL_ARGS]
+        if warm:
+            command.append("--IPKernelApp.exec_lines=" + "; ".join(warm))
         if library is None:
             km.launch_argv = command
         else:
@@ -99,15 +104,29 @@ class KernelSession:
                                     startup_timeout=startup_timeout,
                                     store_widget_state=False, record_timing=False, coalesce_streams=True,
                                     shutdown_kernel="immediate")
+        self.sandboxed = library is not None
+        self.connected = False
         try:
             # The kernel's own stdout/stderr go nowhere: a student's process must not hold the grader's.
             self.client.start_new_kernel(cwd=str(self.io_dir), stdin=subprocess.DEVNULL,
                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except BaseException:
+            self.close()
+            raise
+        if connect:
+            self.connect()
+
+    def connect(self) -> None:
+        """Wait until the kernel answers; then close its folder to the sandbox."""
+        if self.connected:
+            return
+        try:
             self.client.start_new_kernel_client()
         except BaseException:
             self.close()
             raise
-        if library is not None and os.geteuid() == 0:
+        self.connected = True
+        if self.sandboxed and os.geteuid() == 0:
             # The sockets exist; from now on the sandbox cannot add files here (it is not the owner).
             os.chown(self.io_dir, IO_OWNER, IO_OWNER)
             self.io_dir.chmod(0o555)
