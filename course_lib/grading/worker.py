@@ -27,7 +27,7 @@ from . import answer_key, sandbox
 from .kernel import KernelSession, Outcome
 from .run import Result, Runner, Step
 
-WARM_IMPORTS = ("numpy", "matplotlib.pyplot", "torch", "IPython.display")
+WARM_IMPORTS = ("numpy", "matplotlib.pyplot", "IPython.display")
 
 
 class _State:
