@@ -32,6 +32,7 @@ from pathlib import Path
 
 from nbgrader.apps import NbGraderAPI, ZipCollectApp
 from nbgrader.coursedir import CourseDirectory
+from nbgrader.exchange.default import ExchangeCollect
 from nbgrader.plugins import FileNameCollectorPlugin
 from nbgrader.utils import parse_utc
 from traitlets import List, Unicode
@@ -224,6 +225,27 @@ def _zip_failure(messages: list[str], collector: LessonFileCollector | None) -> 
 # --- nbgrader's exchange --------------------------------------------------------------------------
 
 
+class CheckedExchangeCollect(ExchangeCollect):
+    """nbgrader's exchange collect, leaving out (with a warning) what a student could put in the
+    inbound folder to harm the collection: an entry whose student id cannot name a folder (such as
+    ``..``), or whose timestamp cannot be read (nbgrader would stop collecting for everyone)."""
+
+    def _path_to_record(self, path: str) -> dict:
+        try:
+            return super()._path_to_record(path)
+        except (ValueError, OverflowError):
+            return {"username": "", "filename": os.path.basename(path), "timestamp": datetime.datetime.min}
+
+    def init_src(self) -> None:
+        super().init_src()
+        usable = [r for r in self.src_records if valid_student_id(r["username"])]
+        for record in self.src_records:
+            if record not in usable:
+                self.log.warning("not collected: %r (no usable student id and timestamp in its name)",
+                                 record["filename"])
+        self.src_records = usable
+
+
 def _exchange_api(course: Course, exchange_root: Path | None, force: bool = False) -> NbGraderAPI:
     """nbgrader's API for the course, with ``Exchange.root`` overridden by ``exchange_root``."""
     api = course.api()
@@ -231,6 +253,7 @@ def _exchange_api(course: Course, exchange_root: Path | None, force: bool = Fals
     if exchange_root is not None:
         config.Exchange.root = str(exchange_root.resolve())
     config.ExchangeReleaseAssignment.force = force
+    config.ExchangeFactory.collect = CheckedExchangeCollect
     exchanged = NbGraderAPI(coursedir=api.coursedir, config=config)
     exchanged.log.setLevel(logging.WARNING)
     return exchanged

@@ -326,7 +326,7 @@ def pass_rate_figure(report: ClassReport, path: Path) -> Path:
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel("share of graded submissions")
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.08), ncol=4, frameon=False, fontsize=9)
+    figure.legend(loc="outside upper center", ncol=4, frameon=False, fontsize=9)
     ax.spines[["top", "right"]].set_visible(False)
     figure.get_layout_engine().set(w_pad=0.25)
     figure.savefig(path, dpi=100)
