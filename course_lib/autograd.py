@@ -98,8 +98,11 @@ class Value:
     def __pow__(self, n: Number) -> Value:
         if isinstance(n, Value):
             raise TypeError("only a number exponent is supported (x ** 2, x ** -0.5), not a Value")
-        # xⁿ;  ∂/∂x = n·xⁿ⁻¹
-        return Value(self.data**n, (self,), (pow_local_grad(self.data, n),), f"**{n}")
+        x = self.data
+        # xⁿ;  ∂/∂x = n·xⁿ⁻¹ (at x = 0 with n < 1: 0 for n = 0, else inf, like PyTorch). Written out,
+        # not pow_local_grad(x, n): that function is an exercise, switched off while lesson 04 is graded
+        local_grad = (0.0 if n == 0 else math.inf) if x == 0 and n < 1 else n * x ** (n - 1)
+        return Value(x**n, (self,), (local_grad,), f"**{n}")
 
     def __neg__(self) -> Value:
         # −a;  ∂/∂a = −1

@@ -1,161 +1,37 @@
 """Every lesson-04 check accepts the reference, rejects each known mistake with its hint, and grades
-code written the way students write it (a micrograd-style engine with closures, other valid orders)."""
+code written the way students write it (a micrograd-style engine with closures, other valid orders).
+
+Each check runs in two halves (:mod:`course_lib.checks.core`): ``observe`` where the student's code
+runs, ``verdict`` in the grader. Here both halves are also run apart, with the observations sent
+through :mod:`course_lib.checks.wire` as JSON; with the answer key switched off, as in the sandbox;
+and on garbage a hostile student could send instead."""
 
 from __future__ import annotations
 
 import math
 import re
+import time
 
 import numpy as np
 import pytest
 
 from course_lib import autograd
 from course_lib.checks import autograd as checks
-from course_lib.checks.core import Check
+from course_lib.checks import core, programs, wire
+from course_lib.checks.answer_key import AnswerKeyUnavailable
 
 CHECKS = checks.CHECKS
 MISTAKES = [(name, mistake) for name, check in CHECKS.items() for mistake in check.mistakes]
 PROGRAM_CHECKS = ("topological_order", "backward", "Value")
-ADAPTED_CHECKS = (*PROGRAM_CHECKS, "train_step")
-"""Checks whose mistakes are already adapted to a case (a program, a training run)."""
+GRAPH_CHECKS = (*PROGRAM_CHECKS, "train_step")
+"""Checks whose cases are programs or training runs (slow to run in full on hidden cases)."""
 
 
 def course_leaf(name: str, value: float) -> autograd.Value:
     return autograd.Value(value)
 
 
-def reference(name: str):
-    return autograd.Value if name == "Value" else getattr(autograd, name)
-
-
-def core(check) -> Check:
-    return check.check if isinstance(check, checks.ProgramCheck) else check
-
-
-@pytest.mark.parametrize("name", sorted(CHECKS))
-def test_the_reference_passes_public_and_hidden_cases(name, capsys):
-    CHECKS[name](reference(name))
-    CHECKS[name](reference(name), hidden=True)
-    assert capsys.readouterr().out.count("✓") == 2
-
-
-@pytest.mark.parametrize("name", sorted(CHECKS))
-def test_hidden_cases_go_beyond_the_public_ones(name):
-    check = CHECKS[name]
-    hidden = check.cases(hidden=True)
-    assert len(hidden) >= 20
-    assert not set(hidden) & set(check.cases())
-
-
-@pytest.mark.parametrize(("name", "mistake"), MISTAKES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(MISTAKES)])
-def test_each_known_mistake_fails_with_its_hint(name, mistake):
-    with pytest.raises(AssertionError) as public:
-        core(CHECKS[name])(mistake.implementation)
-    assert f"Hint: {mistake.hint}" in str(public.value)
-
-
-@pytest.mark.parametrize(("name", "mistake"), [m for m in MISTAKES if m[0] not in ADAPTED_CHECKS])
-def test_each_known_mistake_also_fails_the_hidden_cases(name, mistake):
-    with pytest.raises(AssertionError):
-        CHECKS[name](mistake.implementation, hidden=True)
-
-
-@pytest.mark.parametrize(("name", "mistake"), [m for m in MISTAKES if m[0] in ADAPTED_CHECKS])
-def test_each_known_mistake_of_a_graph_exercise_is_wrong_on_hidden_programs_too(name, mistake):
-    """Without running the full (slow) diagnosis: count the hidden programs where the mistake's
-    answer differs from the reference's. The recursion mistake can only show on the deep chain."""
-    check = core(CHECKS[name])
-    cases = check.cases(hidden=True)
-    recursive = "recursive" in mistake.hint
-    cases = cases[-1:] if recursive else cases[:-1]
-    wrong = sum(check.compare(check.coerce(check.reference(*case.args)),
-                              check.coerce(mistake.implementation(*case.args))) is not None for case in cases)
-    assert wrong >= (1 if recursive else 3)
-
-
-@pytest.mark.parametrize("name", sorted(CHECKS))
-def test_every_check_has_at_least_two_known_mistakes(name):
-    assert len(CHECKS[name].mistakes) >= 2
-
-
-@pytest.mark.parametrize("name", sorted(CHECKS))
-def test_the_blank_stub_fails(name):
-    class Stub:
-        def __init__(self, *args):
-            raise NotImplementedError()
-
-    def stub(*args):
-        raise NotImplementedError()
-
-    with pytest.raises(AssertionError, match="not written yet"):
-        CHECKS[name](Stub if name == "Value" else stub)
-
-
-def test_the_four_named_typical_wrong_answers_have_their_hints():
-    hints = {name: [m.hint for m in CHECKS[name].mistakes] for name in CHECKS}
-    assert any("`+=`" in h and "overwrites" in h for h in hints["backward"])
-    assert any("`+=`" in h for h in hints["Value"])
-    assert any("reverse" in h for h in hints["backward"]) and any("reverse" in h for h in hints["Value"])
-    assert any("starts with the root" in h for h in hints["topological_order"])
-    assert any("negative inputs" in h for h in hints["relu_local_grad"])
-    assert any("negative inputs" in h for h in hints["Value"])
-    assert any("exponent" in h for h in hints["pow_local_grad"])
-    assert any("left out n" in h for h in hints["Value"])
-
-
-# --- the programs themselves: well posed, and PyTorch's answers confirmed independently ------
-
-
-def all_programs():
-    programs = {case.args[0] for name in PROGRAM_CHECKS for hidden in (False, True)
-                for case in CHECKS[name].cases(hidden)}
-    return sorted(programs, key=repr)
-
-
-@pytest.mark.parametrize("program", all_programs(), ids=lambda p: repr(p)[:60])
-def test_torch_answers_agree_with_central_differences_and_the_course_engine(program):
-    expected = dict(checks.torch_answer(program))
-    out, scope = checks.run_program(program, course_leaf)
-    relu_inputs = [n._parents[0].data for n in autograd.topological_order(out) if n._op == "ReLU"]
-    assert all(abs(x) >= 0.05 for x in relu_inputs), "ReLU inputs must stay away from the kink"
-    out.backward()
-    assert out.data == pytest.approx(expected["out"], rel=1e-9)
-    delta = 1e-6
-    for i, (name, _) in enumerate(program.leaves):
-        assert scope[name].grad == pytest.approx(expected[f"{name}.grad"], rel=1e-9, abs=1e-12)
-
-        def shifted(step, i=i):
-            leaves = tuple((n, v + step if j == i else v) for j, (n, v) in enumerate(program.leaves))
-            moved = checks.Program(program.source, leaves)
-            return checks.run_program(moved, course_leaf)[0].data
-
-        numerical = (shifted(delta) - shifted(-delta)) / (2 * delta)
-        grad = expected[f"{name}.grad"]
-        assert abs(grad - numerical) <= 1e-5 * max(1.0, abs(grad)), (name, grad, numerical)
-
-
-def test_the_micrograd_example_program_gives_the_readme_numbers():
-    answer = dict(checks.torch_answer(checks.MICROGRAD_EXAMPLE))
-    assert (f"{answer['out']:.4f}", f"{answer['a.grad']:.4f}", f"{answer['b.grad']:.4f}") == (
-        "24.7041", "138.8338", "645.5773")
-
-
-def test_hidden_programs_reuse_nodes_switch_relus_off_and_include_the_deep_chain():
-    programs = [case.args[0] for case in CHECKS["Value"].cases(hidden=True)]
-    sources = " ; ".join(p.source for p in programs)
-    for operation in ("+", " - ", "*", "/", "**", "relu()", "tanh()", "-d"):
-        assert operation in sources, operation
-    switched_off = 0
-    for program in programs[:-1]:
-        out, _ = checks.run_program(program, course_leaf)
-        nodes = autograd.topological_order(out)
-        switched_off += any(n._op == "ReLU" and n._parents[0].data < 0 for n in nodes)
-    assert switched_off >= 3
-    assert "100 000" in repr(programs[-1])
-    assert checks.random_program(np.random.default_rng(3)) == checks.random_program(np.random.default_rng(3))
-
-
-# --- the topological order: any valid order passes; wrong ones are named ---------------------
+# --- student code: correct answers, written as students write them -------------------------------
 
 
 def kahn_order(root):
@@ -183,111 +59,42 @@ def kahn_order(root):
     return order
 
 
-def test_a_different_valid_order_passes(capsys):
-    checks.topological_order(kahn_order)
-    checks.topological_order(kahn_order, hidden=True)
-    assert "✓ topological_order passes" in capsys.readouterr().out
+def student_order(root):
+    """The notebook's solution: depth first with an explicit stack (deterministic, unlike kahn_order)."""
+    order, visited = [], set()
+    stack = [(root, False)]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(node)
+        elif node not in visited:
+            visited.add(node)
+            stack.append((node, True))
+            for parent in reversed(node._parents):
+                if parent not in visited:
+                    stack.append((parent, False))
+    return order
 
 
-def test_a_recursive_sort_is_told_to_use_a_stack():
-    def topological_order(root):
-        order, visited = [], set()
-
-        def build(v):
-            if v not in visited:
-                visited.add(v)
-                for child in v._parents:
-                    build(child)
-                order.append(v)
-
-        build(root)
-        return order
-
-    with pytest.raises(AssertionError, match="RecursionError") as failure:
-        checks.topological_order(topological_order)
-    assert "stack" in str(failure.value) and "chain of 10 000" in str(failure.value)
+def student_backward(root):
+    order = student_order(root)
+    root.grad = 1
+    for node in order[::-1]:
+        for parent, local_grad in zip(node._parents, node._local_grads, strict=True):
+            parent.grad += local_grad * node.grad
 
 
-def test_a_list_missing_the_leaves_is_named():
-    def only_operations(root):
-        return [node for node in autograd.topological_order(root) if node._parents]
-
-    with pytest.raises(AssertionError, match="nodes are missing, e.g. the leaf a"):
-        checks.topological_order(only_operations)
-
-
-def test_returning_something_else_than_a_list_is_named():
-    with pytest.raises(AssertionError, match="not a list of nodes"):
-        checks.topological_order(lambda root: None)
-
-
-def test_classify_order_names_each_kind_of_answer():
-    a, b = autograd.Value(1.0, label="a"), autograd.Value(2.0, label="b")
-    c = a * b
-    out = c + a
-    names = {id(a): "a", id(b): "b", id(c): "c", id(out): "out"}
-    valid = autograd.topological_order(out)
-    assert checks.classify_order(out, valid, names).kind == checks.VALID
-    assert checks.classify_order(out, [b, a, c, out], names).kind == checks.VALID
-    assert checks.classify_order(out, valid[::-1], names).kind == "reversed"
-    assert checks.classify_order(out, [a, c, b, out], names).detail.startswith("c (a '*' node) (position 1)")
-    assert checks.classify_order(out, [a, a, b, c, out], names).kind == "duplicates"
-    assert checks.classify_order(out, [a, c, out], names).kind == "missing"
-    assert checks.classify_order(out, [a, b, c, out, autograd.Value(0)], names).kind == "stranger"
-
-
-# --- backward: the chain-rule pass on the course graph -----------------------------------------
-
-
-def test_a_student_backward_using_equals_gets_the_accumulation_hint():
-    def topological_order(root):
-        return autograd.topological_order(root)
-
-    def backward(root):
-        root.grad = 1.0
-        for node in reversed(topological_order(root)):
-            for parent, local_grad in zip(node._parents, node._local_grads, strict=True):
-                parent.grad = local_grad * node.grad
-
-    with pytest.raises(AssertionError) as failure:
-        checks.backward(backward)
-    assert "b = a + a" in str(failure.value) and "`+=`" in str(failure.value)
-
-
-def test_a_student_backward_may_not_call_the_course_backward():
-    def backward(root):
-        root.backward()
-
-    with pytest.raises(AssertionError, match="write the backward pass yourself"):
-        checks.backward(backward)
-
-
-def test_a_correct_student_backward_passes(capsys):
-    def backward(root):
-        order = kahn_order(root)
-        root.grad = 1
-        for node in order[::-1]:
-            for parent, local_grad in zip(node._parents, node._local_grads, strict=True):
-                parent.grad += local_grad * node.grad
-
-    checks.backward(backward)
-    checks.backward(backward, hidden=True)
-    assert capsys.readouterr().out.count("✓") == 2
-
-
-# --- the engine: a class written the way students write it ----------------------------------
-
-
-def student_engine(bug: str | None = None):
+def student_engine(bug: str | None = None, prev=set):
     """A micrograd-style engine (closures, an `_prev` set), as a student would write it, with an
-    optional typical bug."""
+    optional typical bug. (``prev=ordered`` keeps a node's inputs in order: the same sums in the
+    same order on every run.)"""
 
     class Value:
         def __init__(self, data, _children=(), _op=""):
             self.data = data
             self.grad = 0
             self._backward = lambda: None
-            self._prev = set(_children)
+            self._prev = prev(_children)
             self._op = _op
 
         def __add__(self, other):
@@ -388,6 +195,536 @@ def student_engine(bug: str | None = None):
     return Value
 
 
+def ordered(children):
+    return tuple(dict.fromkeys(children))
+
+
+def student_train_step(model, X, y, learning_rate):
+    loss, accuracy = autograd.hinge_loss(model, X, y)
+    model.zero_grad()
+    loss.backward()
+    for p in model.parameters():
+        p.data -= learning_rate * p.grad
+    return loss.data, accuracy
+
+
+def reuse():
+    a = autograd.Value(3.0)
+    return a, a + a
+
+
+STUDENT = {
+    "add_local_grads": lambda a, b: (1.0, 1.0),
+    "mul_local_grads": lambda a, b: (b, a),
+    "pow_local_grad": lambda x, n: n * x ** (n - 1),
+    "relu_local_grad": lambda x: 1.0 if x > 0 else 0.0,
+    "tanh_local_grad": lambda x: 1 - math.tanh(x) ** 2,
+    "topological_order": student_order,
+    "backward": student_backward,
+    "Value": student_engine(prev=ordered),
+    "train_step": student_train_step,
+}
+"""A correct answer to each check, that uses nothing of the answer key."""
+
+
+def reference(name: str):
+    """The course's own answer (for ``Value``, which refuses the course's engine: a student's)."""
+    return STUDENT["Value"] if name == "Value" else getattr(autograd, name)
+
+
+def round_trip(check, student, hidden: bool = False) -> tuple[bool, str]:
+    """Observe, send the observations through JSON as the sandbox does, and judge them."""
+    text = wire.dumps(check.observe(student, hidden=hidden))
+    return check.verdict(wire.loads(text), hidden=hidden)
+
+
+# --- every check: the reference passes, each mistake fails with its hint ------------------------
+
+
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_the_reference_passes_public_and_hidden_cases(name, capsys):
+    CHECKS[name](reference(name))
+    CHECKS[name](reference(name), hidden=True)
+    assert capsys.readouterr().out.count("✓") == 2
+
+
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_hidden_cases_go_beyond_the_public_ones(name):
+    check = CHECKS[name]
+    hidden = check.cases(hidden=True)
+    assert len(hidden) >= 20
+    assert not set(hidden) & set(check.cases())
+    assert check.cases(hidden=True, seed=7) == check.cases(hidden=True, seed=7)
+
+
+@pytest.mark.parametrize(("name", "mistake"), MISTAKES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(MISTAKES)])
+def test_each_known_mistake_fails_with_its_hint_also_through_json(name, mistake):
+    """A mistake is student code: the check's own verdict on it, in one process or through the
+    wall, names it."""
+    check = CHECKS[name]
+    with pytest.raises(AssertionError) as public:
+        check(mistake.implementation)
+    assert f"Hint: {mistake.hint}" in str(public.value)
+    assert round_trip(check, mistake.implementation) == (False, str(public.value))
+
+
+@pytest.mark.parametrize(("name", "mistake"), [m for m in MISTAKES if m[0] not in GRAPH_CHECKS])
+def test_each_known_mistake_also_fails_the_hidden_cases(name, mistake):
+    with pytest.raises(AssertionError):
+        CHECKS[name](mistake.implementation, hidden=True)
+
+
+@pytest.mark.parametrize(("name", "mistake"), [m for m in MISTAKES if m[0] in GRAPH_CHECKS])
+def test_each_known_mistake_of_a_graph_exercise_is_wrong_on_hidden_programs_too(name, mistake):
+    """On the hidden cases but the slow deep chain, the mistake fails several. The recursion
+    mistake can only show on the deep chain."""
+    check = CHECKS[name]
+    cases = check.cases(hidden=True)
+    recursive = "recursive" in mistake.hint
+    cases = cases[-1:] if recursive else cases[:-1]
+    failures = core.judge(check, cases, core.observe(check, mistake.implementation, cases))
+    assert len(failures) >= (1 if recursive else 3)
+
+
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_every_check_has_at_least_two_known_mistakes(name):
+    assert len(CHECKS[name].mistakes) >= 2
+
+
+@pytest.mark.parametrize("name", [*sorted(CHECKS), "counterexample"])
+def test_the_blank_stub_fails(name):
+    class Stub:
+        def __init__(self, *args):
+            raise NotImplementedError()
+
+    def stub(*args):
+        raise NotImplementedError()
+
+    check = getattr(checks, name)
+    with pytest.raises(AssertionError, match="not written yet"):
+        check(Stub if name == "Value" else stub)
+
+
+def test_the_four_named_typical_wrong_answers_have_their_hints():
+    hints = {name: [m.hint for m in CHECKS[name].mistakes] for name in CHECKS}
+    assert any("`+=`" in h and "overwrites" in h for h in hints["backward"])
+    assert any("`+=`" in h for h in hints["Value"])
+    assert any("reverse" in h for h in hints["backward"]) and any("reverse" in h for h in hints["Value"])
+    assert any("starts with the root" in h for h in hints["topological_order"])
+    assert any("negative inputs" in h for h in hints["relu_local_grad"])
+    assert any("negative inputs" in h for h in hints["Value"])
+    assert any("exponent" in h for h in hints["pow_local_grad"])
+    assert any("left out n" in h for h in hints["Value"])
+
+
+def test_every_check_a_test_cell_calls_has_both_halves():
+    names = ["add_local_grads", "mul_local_grads", "pow_local_grad", "relu_local_grad", "tanh_local_grad",
+             "topological_order", "counterexample", "backward", "engine", "Value", "train_step"]
+    for name in names:
+        check = getattr(checks, name)
+        assert callable(check.observe) and callable(check.verdict) and callable(check)
+    for name, check in CHECKS.items():
+        assert getattr(checks, name) is check
+    assert checks.Value is checks.engine
+
+
+def test_the_answer_key_names_the_course_s_answers_and_the_exercises():
+    assert set(checks.ANSWER_KEY.values()) - {None} == {
+        "add_local_grads", "mul_local_grads", "pow_local_grad", "relu_local_grad", "tanh_local_grad",
+        "topological_order", "backward", "train_step"}
+    for dotted in checks.ANSWER_KEY:
+        obj = autograd
+        for part in dotted.removeprefix("course_lib.autograd.").split("."):
+            obj = getattr(obj, part)
+        assert callable(obj), dotted
+    assert checks.ANSWER_KEY["course_lib.autograd.Value.backward"] == "backward"
+    assert checks.ANSWER_KEY["course_lib.autograd.train_classifier"] is None
+
+
+# --- the two halves apart: plain data across the wall ---------------------------------------------
+
+
+class RiggedFloat(float):
+    """A float that claims to equal everything and to be the right answer."""
+
+    def __eq__(self, other):
+        return True
+
+    def __float__(self):
+        return 12345.0
+
+    __hash__ = float.__hash__
+
+
+class RiggedList(list):
+    """A list that claims to be any list, and iterates over another one."""
+
+    def __init__(self, shown, held):
+        super().__init__(held)
+        self.shown = shown
+
+    def __eq__(self, other):
+        return True
+
+    def __iter__(self):
+        return iter(self.shown)
+
+    def __len__(self):
+        return len(self.shown)
+
+    __hash__ = None
+
+
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_observations_of_the_reference_are_json_and_judged_the_same_after_the_trip(name):
+    check = CHECKS[name]
+    observations = check.observe(reference(name))
+    assert wire.loads(wire.dumps(observations)) == observations
+    assert round_trip(check, reference(name))[0]
+    assert check.verdict(observations) == round_trip(check, reference(name))
+
+
+def test_a_rigged_list_cannot_pass_for_a_topological_order():
+    def rigged(root):
+        return RiggedList(autograd.topological_order(root), held=[])
+
+    passed, message = round_trip(checks.topological_order, rigged)
+    assert not passed and "nodes are missing" in message
+
+
+def test_rigged_gradients_are_read_as_what_they_hold():
+    def rigged(root):
+        student_backward(root)
+        for node in kahn_order(root):
+            if not node._parents:
+                node.grad = RiggedFloat(0.0)
+
+    passed, message = round_trip(checks.backward, rigged)
+    assert not passed and "got 0.0" in message
+
+
+def test_an_engine_whose_numbers_are_not_numbers_is_named():
+    class Opaque:
+        def __eq__(self, other):
+            return True
+
+        def __float__(self):
+            return 1.0
+
+        def __add__(self, other):
+            return self
+
+        __radd__ = __add__
+        __hash__ = None
+
+    class Value(student_engine()):
+        @property
+        def grad(self):
+            return Opaque()
+
+        @grad.setter
+        def grad(self, value):
+            pass
+
+    passed, message = round_trip(checks.engine, Value)
+    assert not passed and "a.grad: expected a single number, got a Opaque" in message
+
+
+def test_a_rigged_loss_in_a_training_step_is_read_as_what_it_holds():
+    def rigged(model, X, y, learning_rate):
+        loss, accuracy = student_train_step(model, X, y, learning_rate)
+        return RiggedFloat(0.0), accuracy
+
+    passed, message = round_trip(checks.train_step, rigged)
+    assert not passed and "the loss returned by call 1: expected" in message
+
+
+class Unreadable:
+    def __iter__(self):
+        raise KeyError("no parents for you")
+
+
+class Hostile:
+    """A node-like object that raises when its inputs are read (or even looked up)."""
+
+    data = 1.0
+    grad = 0.0
+    _local_grads = (1.0,)
+    _parents = Unreadable()
+
+
+class Touchy(Hostile):
+    @property
+    def _parents(self):
+        raise KeyError("don't look")
+
+
+@pytest.mark.parametrize(("node", "message"), [
+    (Hostile, "the graph of out cannot be read: KeyError('no parents for you')."),
+    (Touchy, "counterexample() must return a pair (x, out) of Values; it returned ("),
+])
+def test_a_hostile_counterexample_is_an_invalid_observation_not_a_crash(node, message):
+    observations = checks.counterexample.observe(lambda: (node(), node()))
+    assert list(observations[0]) == ["invalid"]
+    wire.dumps(observations)
+    passed, said = checks.counterexample.verdict(observations)
+    assert not passed and said.startswith(message)
+
+
+def answer_key_off(monkeypatch):
+    """Every entry of ANSWER_KEY replaced by a function that raises, as in the sandbox."""
+    def switched_off(*args, **kwargs):
+        raise AnswerKeyUnavailable("switched off")
+
+    for dotted in checks.ANSWER_KEY:
+        *owner_path, name = dotted.removeprefix("course_lib.autograd.").split(".")
+        owner = autograd
+        for part in owner_path:
+            owner = getattr(owner, part)
+        monkeypatch.setattr(owner, name, switched_off)
+
+
+@pytest.mark.parametrize("name", [*sorted(CHECKS), "counterexample"])
+def test_cases_and_observations_do_not_use_the_answer_key(name, monkeypatch):
+    """No cascade, no crash: with the course's answers switched off (as in the sandbox), the cases
+    and a correct student's observations are exactly what they are with them."""
+    check = getattr(checks, name)
+    student = reuse if name == "counterexample" else STUDENT[name]
+    with_key = [check.observe(student), check.observe(student, hidden=True, seed=123)]
+    cases = getattr(check, "cases", lambda hidden, seed: [])(hidden=True, seed=123)
+    answer_key_off(monkeypatch)
+    with pytest.raises(AnswerKeyUnavailable):
+        autograd.Value(1.0).backward()
+    assert getattr(check, "cases", lambda hidden, seed: [])(hidden=True, seed=123) == cases
+    assert [check.observe(student), check.observe(student, hidden=True, seed=123)] == with_key
+    assert all("value" in observation for observations in with_key for observation in observations)
+
+
+def garbage(n: int) -> list:
+    """Observation lists a hostile student could send instead of ``n`` honest ones."""
+    each = [None, "x", 1e308, 10**400, -1, [], [[1, 2], "a"], [("a.grad", 1.0)], {"tuple": ["out", 1.0]},
+            {"dict": {"order": [1, "a"], "stranger": 3}},
+            {"dict": {"order": [10**30, -5, 3], "stranger": ""}},
+            {"dict": {"order": [0.5], "stranger": ""}}, "recursion",
+            {"array": [1.0, 2.0], "dtype": "object", "shape": [2]},
+            {"array": [1.0, 2.0], "dtype": "<U3", "shape": [2]},
+            {"array": [1e308] * 4, "dtype": "<f8", "shape": [2, 2]},
+            [{"tuple": ["out", 10**400]}], [{"tuple": [5, 1.0]}] * 3, [{"tuple": ["a.grad", "1.0"]}],
+            {"dict": {"x": 1, "data": [1.0, 2.0], "local_grads": [[1.0], []], "parents": [[1], []]}},
+            {"dict": {"x": 1, "data": [1.0, 2.0], "local_grads": [[1.0, 2.0], []], "parents": [[1], []]}},
+            {"dict": {"x": 1, "data": [1.0, 2.0], "local_grads": [[1.0], []], "parents": [[7], []]}},
+            {"dict": {"x": 1, "data": [1.0, 2.0], "local_grads": [[10**400], []], "parents": [[1], []]}},
+            {"dict": {"x": 1, "data": [1.0, 1.0], "local_grads": [[2.0], [3.0]], "parents": [[1], [0]]}},
+            {"dict": {"x": 1, "data": [], "local_grads": [], "parents": []}}]
+    lists = [None, "x", [], [None] * n, [{}] * n, [{"stop": 5}], [{"stop": "not written"}] * 2,
+             [{"raised": 5}] * n, [{"invalid": None}] * n, [{"value": 1.0}] * (n + 1)]
+    return lists + [[{"value": value}] * n for value in each]
+
+
+@pytest.mark.parametrize("name", [*sorted(CHECKS), "counterexample"])
+def test_the_verdict_survives_garbage_observations(name):
+    """Fails each, never raises. (Hidden cases only where that is quick: on the graph exercises,
+    well-formed garbage is diagnosed on the chain of 100 000.)"""
+    check = getattr(checks, name)
+    for hidden in (False, True) if name not in GRAPH_CHECKS else (False,):
+        n = 1 if name == "counterexample" else len(check.cases(hidden=hidden, seed=5))
+        for observations in garbage(n):
+            passed, message = check.verdict(observations, hidden=hidden, seed=5, reveal=not hidden)
+            assert passed is False and isinstance(message, str) and message, (name, observations)
+
+
+def test_hidden_verdicts_while_grading_name_no_input():
+    check = checks.topological_order
+    mistake = check.mistakes[2].implementation  # appends each node before its inputs
+    cases = check.cases(hidden=True, seed=3)[:6]
+    failures = core.judge(check, cases, core.observe(check, mistake, cases))
+    message = core.report(check, failures, len(cases), "hidden", reveal=False)
+    assert message.splitlines()[0] == f"`topological_order` fails {len(failures)} of 6 hidden cases."
+    assert "position" not in message and "Hint: you add a node" in message
+
+
+# --- the programs themselves: well posed, and PyTorch's answers confirmed independently ------
+
+
+def all_programs():
+    programs_ = {case.args[0] for name in PROGRAM_CHECKS for hidden in (False, True)
+                 for case in CHECKS[name].cases(hidden)}
+    return sorted(programs_, key=repr)
+
+
+@pytest.mark.parametrize("program", all_programs(), ids=lambda p: repr(p)[:60])
+def test_torch_answers_agree_with_central_differences_and_the_course_engine(program):
+    expected = dict(checks.torch_answer(program))
+    out, scope = checks.run_program(program, course_leaf)
+    relu_inputs = [n._parents[0].data for n in autograd.topological_order(out) if n._op == "ReLU"]
+    assert all(abs(x) >= 0.05 for x in relu_inputs), "ReLU inputs must stay away from the kink"
+    out.backward()
+    assert out.data == pytest.approx(expected["out"], rel=1e-9)
+    delta = 1e-6
+    for i, (name, _) in enumerate(program.leaves):
+        assert scope[name].grad == pytest.approx(expected[f"{name}.grad"], rel=1e-9, abs=1e-12)
+
+        def shifted(step, i=i):
+            leaves = tuple((n, v + step if j == i else v) for j, (n, v) in enumerate(program.leaves))
+            moved = checks.Program(program.source, leaves)
+            return checks.run_program(moved, course_leaf)[0].data
+
+        numerical = (shifted(delta) - shifted(-delta)) / (2 * delta)
+        grad = expected[f"{name}.grad"]
+        assert abs(grad - numerical) <= 1e-5 * max(1.0, abs(grad)), (name, grad, numerical)
+
+
+def test_the_micrograd_example_program_gives_the_readme_numbers():
+    answer = dict(checks.torch_answer(checks.MICROGRAD_EXAMPLE))
+    assert (f"{answer['out']:.4f}", f"{answer['a.grad']:.4f}", f"{answer['b.grad']:.4f}") == (
+        "24.7041", "138.8338", "645.5773")
+
+
+def test_hidden_programs_reuse_nodes_switch_relus_off_and_include_the_deep_chain():
+    programs_ = [case.args[0] for case in CHECKS["Value"].cases(hidden=True)]
+    sources = " ; ".join(p.source for p in programs_)
+    for operation in ("+", " - ", "*", "/", "**", "relu()", "tanh()", "-d"):
+        assert operation in sources, operation
+    switched_off = 0
+    for program in programs_[:-1]:
+        out, _ = checks.run_program(program, course_leaf)
+        nodes = autograd.topological_order(out)
+        switched_off += any(n._op == "ReLU" and n._parents[0].data < 0 for n in nodes)
+    assert switched_off >= 3
+    assert "100 000" in repr(programs_[-1])
+    assert checks.random_program(np.random.default_rng(3)) == checks.random_program(np.random.default_rng(3))
+
+
+def test_graph_nodes_numbers_nodes_breadth_first_and_is_no_topological_order():
+    a, b = autograd.Value(1.0), autograd.Value(2.0)
+    c = a * b
+    out = a + c
+    nodes = programs.graph_nodes(out)
+    assert nodes == [out, a, c, b]
+    assert checks.classify_order(out, nodes, {}).kind != checks.VALID
+    assert checks.classify_order(out, nodes[::-1], {}).kind != checks.VALID
+    assert programs.tokens(nodes) == {id(out): 0, id(a): 1, id(c): 2, id(b): 3}
+    with pytest.raises(programs.GraphTooLarge):
+        programs.graph_nodes(out, limit=3)
+
+
+def test_the_course_power_rule_is_written_out_in_the_operator(monkeypatch):
+    monkeypatch.setattr(autograd, "pow_local_grad", lambda x, n: 0.0)
+    assert (autograd.Value(3.0) ** 2)._local_grads == (6.0,)
+    assert (autograd.Value(0.0) ** 0.5)._local_grads == (math.inf,)
+    assert (autograd.Value(0.0) ** 0)._local_grads == (0.0,)
+
+
+# --- the topological order: any valid order passes; wrong ones are named ---------------------
+
+
+def test_a_different_valid_order_passes(capsys):
+    checks.topological_order(kahn_order)
+    checks.topological_order(kahn_order, hidden=True)
+    assert "✓ topological_order passes" in capsys.readouterr().out
+
+
+def test_a_recursive_sort_is_told_to_use_a_stack():
+    def topological_order(root):
+        order, visited = [], set()
+
+        def build(v):
+            if v not in visited:
+                visited.add(v)
+                for child in v._parents:
+                    build(child)
+                order.append(v)
+
+        build(root)
+        return order
+
+    with pytest.raises(AssertionError, match="RecursionError") as failure:
+        checks.topological_order(topological_order)
+    assert "stack" in str(failure.value) and "chain of 10 000" in str(failure.value)
+    assert checks.topological_order.observe(topological_order)[-1] == {"value": checks.RECURSION}
+
+
+def test_a_list_missing_the_leaves_is_named():
+    def only_operations(root):
+        return [node for node in autograd.topological_order(root) if node._parents]
+
+    with pytest.raises(AssertionError, match="nodes are missing, e.g. the leaf a"):
+        checks.topological_order(only_operations)
+
+
+def test_returning_something_else_than_a_list_is_named():
+    with pytest.raises(AssertionError, match="returned None, not a list of nodes"):
+        checks.topological_order(lambda root: None)
+    assert checks.topological_order.observe(lambda root: None)[0] == {
+        "invalid": "returned None, not a list of nodes"}
+
+
+def test_a_node_of_another_graph_is_named_as_it_looked():
+    def with_a_stranger(root):
+        return [*autograd.topological_order(root), autograd.Value(42.0)]
+
+    with pytest.raises(AssertionError, match=re.escape("the list holds Value(data=42.0, grad=0.0), which is "
+                                                       "not a node of this graph")):
+        checks.topological_order(with_a_stranger)
+
+
+def test_the_observed_order_is_tokens_of_the_breadth_first_numbering():
+    program = checks.Program("c = a * b; out = c + a", (("a", 2.0), ("b", 3.0)))
+    answer = checks._order_answer(kahn_order)(program)
+    assert sorted(answer["order"]) == [0, 1, 2, 3] and answer["stranger"] == ""
+    assert checks._order_verdict((program,), answer).kind == checks.VALID
+
+
+def test_classify_order_names_each_kind_of_answer():
+    a, b = autograd.Value(1.0, label="a"), autograd.Value(2.0, label="b")
+    c = a * b
+    out = c + a
+    names = {id(a): "a", id(b): "b", id(c): "c", id(out): "out"}
+    valid = autograd.topological_order(out)
+    assert checks.classify_order(out, valid, names).kind == checks.VALID
+    assert checks.classify_order(out, [b, a, c, out], names).kind == checks.VALID
+    assert checks.classify_order(out, valid[::-1], names).kind == "reversed"
+    assert checks.classify_order(out, [a, c, b, out], names).detail.startswith("c (a '*' node) (position 1)")
+    assert checks.classify_order(out, [a, a, b, c, out], names).kind == "duplicates"
+    assert checks.classify_order(out, [a, c, out], names).kind == "missing"
+    assert checks.classify_order(out, [a, b, c, out, autograd.Value(0)], names).kind == "stranger"
+
+
+# --- backward: the chain-rule pass on the course graph -----------------------------------------
+
+
+def test_a_student_backward_using_equals_gets_the_accumulation_hint():
+    def topological_order(root):
+        return kahn_order(root)
+
+    def backward(root):
+        root.grad = 1.0
+        for node in reversed(topological_order(root)):
+            for parent, local_grad in zip(node._parents, node._local_grads, strict=True):
+                parent.grad = local_grad * node.grad
+
+    with pytest.raises(AssertionError) as failure:
+        checks.backward(backward)
+    assert "b = a + a" in str(failure.value) and "`+=`" in str(failure.value)
+
+
+def test_a_student_backward_may_not_call_the_course_backward():
+    def backward(root):
+        root.backward()
+
+    with pytest.raises(AssertionError, match="write the backward pass yourself"):
+        checks.backward(backward)
+
+
+def test_a_correct_student_backward_passes(capsys):
+    checks.backward(student_backward)
+    checks.backward(student_backward, hidden=True)
+    assert capsys.readouterr().out.count("✓") == 2
+
+
+# --- the engine: a class written the way students write it ----------------------------------
+
+
 def test_a_correct_micrograd_style_engine_passes(capsys):
     checks.engine(student_engine())
     checks.engine(student_engine(), hidden=True)
@@ -413,17 +750,47 @@ def test_a_recursive_engine_is_told_why_the_chain_fails():
     assert "chain of 10 000" in message and "RecursionError" in message and "stack" in message
 
 
-def test_a_subclass_of_the_course_engine_passes(capsys):
+def test_the_course_engine_and_a_subclass_of_it_are_refused():
     class Mine(autograd.Value):
         __slots__ = ()
 
-    checks.engine(Mine)
-    assert "✓ Value passes" in capsys.readouterr().out
+    for engine in (autograd.Value, Mine):
+        with pytest.raises(AnswerKeyUnavailable, match="`Value` must be your own class: yours is"):
+            checks.engine(engine)
+
+
+def test_an_engine_borrowing_the_course_s_methods_is_refused():
+    class Borrower(student_engine()):
+        __add__ = autograd.Value.__add__
+
+    with pytest.raises(AnswerKeyUnavailable, match="takes `__add__` from course_lib.autograd.Value"):
+        checks.engine(Borrower)
+
+
+def test_an_engine_built_on_the_check_s_own_engines_is_refused():
+    class Fixed(checks.engine.mistakes[2].implementation):  # relu passes the gradient through
+        def relu(self):
+            return type(self)(max(0.0, self.data), (self,), (1.0 if self.data > 0 else 0.0,))
+
+    with pytest.raises(AnswerKeyUnavailable, match="takes `__init__` from an engine of course_lib.checks"):
+        checks.engine(Fixed)
+    with pytest.raises(AnswerKeyUnavailable, match="an engine of course_lib.checks.autograd"):
+        checks.engine(checks._lesson_engine())
+
+
+def test_a_function_making_course_values_is_refused_case_by_case():
+    def Value(data):  # noqa: N802 - it stands for a class
+        return autograd.Value(data)
+
+    observations = checks.engine.observe(Value)
+    assert all(o["raised"].startswith("AnswerKeyUnavailable: `Value` must be your own class: yours makes")
+               for o in observations)
+    assert not checks.engine.verdict(observations)[0]
 
 
 def test_an_answer_that_is_not_a_number_is_named():
     with pytest.raises(checks.CoercionError, match="a.grad: expected a single number, got a Value"):
-        checks._as_named_floats([("out", 1.0), ("a.grad", autograd.Value(2.0))])
+        checks.as_named_floats([("out", 1.0), ("a.grad", autograd.Value(2.0))])
 
 
 def test_a_failure_names_the_program_and_the_gradient():
@@ -434,19 +801,7 @@ def test_a_failure_names_the_program_and_the_gradient():
     assert "a.grad: expected 138.834" in first_line
 
 
-def test_every_check_is_a_module_attribute_named_like_its_exercise():
-    for name, check in CHECKS.items():
-        assert getattr(checks, name) is check
-    assert checks.Value is checks.engine
-
-
-
 # --- the counterexample: a graph on which `=` for `+=` goes wrong -------------------------------
-
-
-def reuse():
-    a = autograd.Value(3.0)
-    return a, a + a
 
 
 def square():
@@ -496,6 +851,20 @@ def test_a_graph_that_exposes_the_bug_passes_public_and_hidden(answer, capsys):
     out = capsys.readouterr().out
     assert out.count("✓ counterexample passes") == 2
     assert "comes out as" in out and "the true value is" in out
+    assert round_trip(checks.counterexample, answer, hidden=True)[0]
+
+
+def test_the_counterexample_is_observed_once_as_its_graph():
+    calls = []
+
+    def counted():
+        calls.append(1)
+        return reuse()
+
+    observations = checks.counterexample.observe(counted, hidden=True)
+    assert len(calls) == 1
+    assert observations == [{"value": wire.encode(
+        {"x": 1, "data": [6.0, 3.0], "local_grads": [[1.0, 1.0], []], "parents": [[1, 1], []]})}]
 
 
 def no_reuse():
@@ -524,6 +893,7 @@ def test_a_graph_that_does_not_expose_the_bug_gets_the_reason(answer, hint):
     message = str(failure.value)
     assert message.startswith("On your graph, assigning_backward gives ∂out/∂x =")
     assert f"Hint: {hint}" in message
+    assert round_trip(checks.counterexample, answer) == (False, message)
 
 
 def test_the_no_reuse_hint_names_the_b_equals_a_plus_a_case():
@@ -545,11 +915,32 @@ def test_the_hidden_run_also_tries_another_valid_order():
     assert checks.COINCIDE_HINT in str(failure.value)
 
 
-def test_the_other_order_is_a_valid_topological_order_different_from_the_course_one():
-    x, out = order_dependent()
-    other = checks._order_inputs_reversed(out)
-    assert checks.classify_order(out, other, {}).kind == checks.VALID
-    assert other != autograd.topological_order(out)
+def depth_first_inputs_reversed(root):
+    """The second order as the check used to compute it: depth first, inputs last to first."""
+    order, visited = [], {root}
+    stack = [(root, iter(root._parents[::-1]))]
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if parent not in visited:
+                visited.add(parent)
+                stack.append((parent, iter(parent._parents[::-1])))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order
+
+
+@pytest.mark.parametrize("answer", [order_dependent, with_the_lesson_shaped_engine, square])
+def test_the_other_order_is_a_valid_topological_order_different_from_the_course_one(answer):
+    x, out = answer()
+    other = checks.order_inputs_reversed(out)
+    assert other == depth_first_inputs_reversed(out)
+    if isinstance(out, autograd.Value):
+        assert checks.classify_order(out, other, {}).kind == checks.VALID
+    if answer is order_dependent:
+        assert other != autograd.topological_order(out)
 
 
 def test_assigning_backward_keeps_only_the_last_contribution():
@@ -570,6 +961,27 @@ def test_assigning_backward_keeps_only_the_last_contribution():
 def test_a_malformed_answer_is_named(answer, message):
     with pytest.raises(AssertionError, match=re.escape(message)):
         checks.counterexample(answer)
+
+
+def test_a_graph_too_large_or_with_unreadable_numbers_is_named():
+    def huge():
+        a = autograd.Value(1.0)
+        x = a
+        for _ in range(checks.LARGEST_GRAPH):
+            x = x + 1.0
+        return a, x
+
+    def values_as_local_grads():
+        Value = student_value_class()  # noqa: N806 - a class
+        a = Value(2.0)
+        out = a + a
+        out._local_grads = (a, a)
+        return a, out
+
+    with pytest.raises(AssertionError, match="more than 20 000 nodes; a few nodes are enough"):
+        checks.counterexample(huge)
+    with pytest.raises(AssertionError, match="a local derivative: expected a single number, got a Value"):
+        checks.counterexample(values_as_local_grads)
 
 
 def test_the_blank_counterexample_and_a_non_function_fail():
@@ -611,8 +1023,26 @@ def test_a_step_written_another_way_passes(capsys):
 
 def test_the_hidden_training_cases_include_a_run_that_reaches_full_accuracy():
     case = checks.train_step.cases(hidden=True)[-1]
-    answer = dict(checks.train_step.check.reference(*case.args))
+    answer = dict(checks.train_step.reference(*case.args))
     assert answer[f"the accuracy returned by call {case.args[0].steps}"] == 1.0
+
+
+def test_the_training_network_has_a_backward_of_its_own_equal_to_the_course_s(monkeypatch):
+    X, y = checks.Training("two_moons", 12, 0, (4, 4, 1), 0, 0.5, 3).dataset()
+    course = autograd.MLP(2, [4, 4, 1], rng=0)
+    loss, _ = autograd.hinge_loss(course, X, y)
+    loss.backward()
+    loss.backward()  # leaves accumulate, interior nodes start again
+    answer_key_off(monkeypatch)
+    value_type = checks._training_value_type()
+    model = autograd.MLP(2, [4, 4, 1], rng=0, value_type=value_type)
+    loss, _ = autograd.hinge_loss(model, X, y)
+    assert type(loss) is value_type
+    loss.backward()
+    loss.backward()
+    for p, q in zip(model.parameters(), course.parameters(), strict=True):
+        assert p.grad == pytest.approx(q.grad, rel=1e-12, abs=1e-15)
+    assert value_type is not checks._training_value_type()
 
 
 def test_returning_the_loss_value_instead_of_its_number_is_named():
@@ -642,3 +1072,14 @@ def test_a_training_case_describes_the_model_the_data_and_the_calls():
     text = case.describe("train_step", ("training",))
     assert text == ("train_step, 3 calls with learning_rate=0.5, model = MLP(2, [4, 4, 1], rng=0), "
                     "X, y = two_moons(12, seed=0)")
+
+
+# --- cost: what grading a lesson-04 submission takes ------------------------------------------
+
+
+def test_public_verdicts_of_a_correct_submission_take_seconds_not_minutes():
+    start = time.perf_counter()
+    for name, check in CHECKS.items():
+        assert check.verdict(check.observe(STUDENT[name]))[0], name
+    assert time.perf_counter() - start < 60
+
