@@ -300,3 +300,16 @@ def test_the_probe_reports_a_working_sandbox(tmp_path):
 def test_json_spec_round_trips():
     spec = sandbox.Spec(library="/l", io_dir="/io", cgroups=("/c",), extra_ro=(("/a", "/b"),))
     assert sandbox._spec_from_json(json.dumps(__import__("dataclasses").asdict(spec))) == spec
+
+
+def test_packages_that_solve_exercises_are_hidden(session):
+    outcome = session.run("from micrograd.engine import Value", 30)
+    assert outcome.status == "error" and "ModuleNotFoundError" in _text(outcome) + str(outcome.outputs)
+
+
+def test_integers_too_large_for_a_float_fail_the_case():
+    observed = {"public": {"calls": {"0": [{"value": 10**400}] * 4}}}
+    outputs = verdict_outputs(_test_cell(), observed, 3)
+    assert outputs[0].output_type == "error" and "cannot be read" in outputs[0].evalue
+    with pytest.raises(wire.WireError):
+        wire.loads("[" + "9" * 5000 + "]")

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from . import wire
-from .answer_key import AnswerKeyUnavailable  # noqa: F401 - re-exported for checks
+from .answer_key import AnswerKeyUnavailable
 from .coerce import CoercionError, as_float
 from .text import fmt
 
@@ -211,6 +211,8 @@ def observe(check: Check, student: Any, cases: Sequence[Case]) -> list[Observati
         return [_observe_case(check, function, case) for case in cases]
     except NotImplementedError:
         return [{"stop": "not written"}]
+    except AnswerKeyUnavailable as exc:  # adapt refused the course's own answer
+        return [{"stop": "answer key", "what": str(exc)}]
 
 
 def _outcome(check: Check, case: Case, observation: Any) -> tuple[Any, str | None]:
@@ -226,6 +228,8 @@ def _outcome(check: Check, case: Case, observation: Any) -> tuple[Any, str | Non
         return check.interpret(case.args, value), None
     except (CoercionError, wire.WireError) as exc:
         return None, str(exc)
+    except (ArithmeticError, ValueError, TypeError) as exc:  # e.g. an integer too large for a float
+        return None, f"the value returned cannot be read ({type(exc).__name__}: {exc})"
 
 
 def _expected(check: Check, case: Case) -> Any:
@@ -276,6 +280,8 @@ def judge(check: Check, cases: Sequence[Case], observations: Any) -> list[Failur
         if stop["stop"] == "not written":
             return [Failure(f"`{check.name}`", "is not written yet",
                             "replace `raise NotImplementedError()` with your code.", stopped=True)]
+        if stop["stop"] == "answer key":
+            return [Failure(f"`{check.name}`", f"cannot be graded: {stop.get('what', '')}", stopped=True)]
         return [Failure(f"`{check.name}`", f"is {stop.get('what', 'missing')}, not a {check.what}",
                         stopped=True)]
     if len(observations) != len(cases):

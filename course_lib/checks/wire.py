@@ -74,7 +74,7 @@ def loads(text: str) -> Any:
         raise WireError("observation missing or too large")
     try:
         data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, or an integer of 4 300+ digits
         raise WireError(f"not JSON: {exc}") from None
     try:
         return _decode(data)

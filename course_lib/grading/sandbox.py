@@ -23,6 +23,7 @@ replaces itself with ``bwrap``.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import resource
@@ -37,6 +38,9 @@ SANDBOX_UID = 65534
 HOME = "/home/student"
 """The kernel's working folder inside the sandbox (empty, memory-backed)."""
 CGROUP_V1 = Path("/sys/fs/cgroup")
+HIDDEN_PACKAGES = ("micrograd",)
+"""Installed packages that solve exercises outright (an autograd engine, lesson 04): the course uses
+them in its tests and benchmarks, the sandbox shows them as empty folders."""
 
 
 class SandboxUnavailable(RuntimeError):
@@ -112,6 +116,15 @@ def _python_binds() -> list[str]:
     return args
 
 
+def _hidden_package_folders() -> list[str]:
+    folders = []
+    for name in HIDDEN_PACKAGES:
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.submodule_search_locations:
+            folders += [str(Path(path).resolve()) for path in spec.submodule_search_locations]
+    return folders
+
+
 def bwrap_arguments(spec: Spec, command: list[str]) -> list[str]:
     """The full ``bwrap`` command line running ``command`` in the sandbox described by ``spec``."""
     limits = spec.limits
@@ -126,6 +139,8 @@ def bwrap_arguments(spec: Spec, command: list[str]) -> list[str]:
             "--bind", spec.io_dir, spec.io_dir]
     for host, inside in spec.extra_ro:
         args += ["--ro-bind", host, inside]
+    for folder in _hidden_package_folders():
+        args += ["--tmpfs", folder]
     environment = {
         "HOME": HOME, "PATH": f"{python_bin}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
         "MPLCONFIGDIR": "/tmp/matplotlib", "IPYTHONDIR": "/tmp/ipython",
