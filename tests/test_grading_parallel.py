@@ -35,7 +35,8 @@ def classroom(tmp_path_factory):
     cell(wrong, "critical_alpha").source = "def critical_alpha(input):\n    return 1 / input**2"
     crash = copy.deepcopy(good)
     cell(crash, "squared_error").source += "\nimport os\nos._exit(3)"
-    points = {c.metadata.nbgrader["grade_id"]: c.metadata.nbgrader["points"] for c in grade_test_cells(source)}
+    points = {c.metadata.nbgrader["grade_id"]: c.metadata.nbgrader["points"]
+              for c in grade_test_cells(source)}
     total = sum(points.values())
     expected = {"ann": total, "ben": 0.0, "cat": total - points["test_critical_alpha"],
                 # squared_error never gets defined; train uses it
@@ -89,6 +90,7 @@ def test_a_dask_cluster_grades_exactly_like_this_machine(classroom, tmp_path, mo
     monkeypatch.chdir(tmp_path)  # the workers' working directory holds nothing of the course
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                                   local_directory=str(tmp_path / "dask")) as cluster:
-        results = grade.Course(root).grade(LESSON, timeout=10, force=True, scheduler=cluster.scheduler_address)
+        address = cluster.scheduler_address
+        results = grade.Course(root).grade(LESSON, timeout=10, force=True, scheduler=address)
     assert {r.student_id: r.score for r in results} == expected
     assert _scores(root) == expected
