@@ -33,6 +33,7 @@ import course_lib
 
 from . import answer_key, dispatch, sandbox
 from .config import CELL_TIMEOUT, RELEASE_DIRECTORY, SOURCE_DIRECTORY
+from .feedback import FeedbackWriter
 from .nbgrader_api import course_api
 from .submissions import MAX_NOTEBOOK_BYTES, duplicated_cells, submission_problems
 
@@ -265,7 +266,7 @@ class Course:
             return self._rejected(api, assignment, student, max_score, _error_summary(result)), []
         _keep_only(self.root / "autograded" / student / assignment, ".ipynb")
         with _phase("feedback pages"):
-            feedback = api.generate_feedback(assignment, student, force=True)
+            feedback = self._feedback(api).write(assignment, student)
         _keep_only(self.root / "feedback" / student / assignment, ".html")
         submission = api.get_submission(assignment, student)
         exercises = _exercise_records(Path(api.config.SandboxedExecute.work_directory), student, notebooks)
@@ -274,6 +275,12 @@ class Course:
             notes = "; ".join(filter(None, [notes, "feedback could not be written"]))
         return StudentResult(student, float(submission["score"]), float(submission["max_score"]),
                              "graded", notes), exercises
+
+    @staticmethod
+    def _feedback(api: NbGraderAPI) -> FeedbackWriter:
+        if not hasattr(api, "course_feedback"):
+            api.course_feedback = FeedbackWriter(api)
+        return api.course_feedback
 
     def _rejected(self, api: NbGraderAPI, assignment: str, student: str, max_score: float,
                   reason: str) -> StudentResult:
