@@ -92,3 +92,14 @@ def test_the_gradebook_url_comes_from_the_config_file_or_the_command_line(tmp_pa
     assert load_config(tmp_path).CourseDirectory.db_url == "sqlite:////srv/class.db"
     assert load_config(tmp_path, db_url="sqlite:////x.db").CourseDirectory.db_url == "sqlite:////x.db"
     assert load_config(tmp_path, timeout=7).Execute.timeout == 7
+
+
+def test_progress_is_one_line_per_student_when_not_on_a_terminal(capsys):
+    from course_lib.grading import cli
+
+    with cli._progress(2) as report:
+        report(grade.StudentResult("ann", 8.0, 8.0, "graded"))
+        report(grade.StudentResult("ben", 0.0, 8.0, "error", "broken JSON"))
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["ann", "8.0", "/", "8.0"]
+    assert "ben" in lines[1] and "NOT GRADED: broken JSON" in lines[1]
