@@ -8,7 +8,9 @@ import micrograd.nn
 import numpy as np
 import pytest
 from matplotlib.collections import PathCollection
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch
 from matplotlib.text import Annotation
 
 from course_lib.autograd import MLP, Value, train_classifier
@@ -88,8 +90,8 @@ def test_the_drawing_shows_every_node_box_and_every_local_derivative():
     assert "out (+)\ndata -4\ngrad 1" in texts
     edge_labels = sorted(t for t in texts if "\n" not in t)
     assert edge_labels == sorted(["-3", "2", "1", "1"])
-    arrows = [t for t in ax.texts if isinstance(t, Annotation)]
-    assert len(arrows) == 4 and all(a.arrow_patch is not None for a in arrows)
+    arrows = [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
+    assert len(arrows) == 4
     assert "∂child/∂parent" in ax.get_title()
     ax.figure.savefig(io.BytesIO(), format="png")  # renders headlessly
 
@@ -174,3 +176,118 @@ def test_a_leaf_sits_one_layer_left_of_its_first_user():
     assert layer[ten] == 2
     assert all(graph.nodes[u]["layer"] < graph.nodes[v]["layer"] for u, v in graph.edges)
     assert plotting.expression_graph(Value(1.0)).nodes[0]["layer"] == 0
+
+
+# --- the layered drawing: edges around boxes, few crossings, labels apart ----------------------------
+
+
+def micrograd_example():
+    """micrograd's README example on the course engine (returns g, a, b), gradients filled in."""
+    a, b = Value(-4.0), Value(2.0)
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g += 10.0 / f
+    g.backward()
+    return g, a, b
+
+
+def test_an_edge_that_skips_layers_passes_each_layer_in_a_slot_of_its_own():
+    a, b, product, out = small_expression()
+    graph = plotting.expression_graph(out)
+    pos, routes = plotting.layout_with_routes(graph)
+    index = {graph.nodes[n]["value"]: n for n in graph}
+    route = routes[(index[a], index[out])]  # a (layer 0) -> out (layer 2): one dummy in layer 1
+    assert len(route) == 3 and isinstance(route[1], tuple) and pos[route[1]][0] == 1.0
+    assert pos[route[1]] != pos[index[product]]
+    assert all(len(r) == 2 for edge, r in routes.items() if edge != (index[a], index[out]))
+
+
+def test_the_ordering_crosses_fewer_edges_than_the_topological_order():
+    g, a, b = micrograd_example()
+    graph = plotting.expression_graph(g)
+    orders, routes = plotting.layer_orders(graph)
+    segments = [(r[i], r[i + 1]) for r in routes.values() for i in range(len(r) - 1)]
+    layers = sorted(orders)
+
+    def crossings(ordering):
+        return sum(plotting._crossings(ordering[k], ordering[k + 1], segments) for k in layers[:-1])
+
+    naive = {k: sorted(members, key=lambda m: (m[1], m[2]) if isinstance(m, tuple) else (m, -1))
+             for k, members in orders.items()}
+    assert crossings(orders) < crossings(naive)
+    nodes = sorted(n for members in orders.values() for n in members if not isinstance(n, tuple))
+    assert nodes == list(graph)
+
+
+def _display_boxes(ax):
+    ax.figure.draw_without_rendering()
+    boxes = [t.get_bbox_patch().get_window_extent() for t in ax.texts if "data" in t.get_text()]
+    labels = [t.get_window_extent() for t in ax.texts if t.get_text() and "data" not in t.get_text()]
+    return boxes, labels
+
+
+@pytest.mark.parametrize("show_local_grads", [True, False])
+def test_no_edge_runs_through_a_box_other_than_its_own_ends(show_local_grads):
+    g, a, b = micrograd_example()
+    fig = Figure(figsize=(15, 7), layout="constrained")
+    ax = plotting.draw_expression(g, ax=fig.add_subplot(), names={a: "a", b: "b", g: "g"},
+                                  show_local_grads=show_local_grads)
+    boxes, _ = _display_boxes(ax)
+    arrows = [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
+    assert len(arrows) == plotting.expression_graph(g).number_of_edges()
+    for arrow in arrows:
+        points = ax.transData.transform(arrow._path_original.vertices)  # the route, without the head
+        ends = [box for box in boxes if box.padded(4).contains(*points[0])
+                or box.padded(4).contains(*points[-1])]
+        assert len(ends) == 2  # the route starts at its parent's box and ends at its child's
+        samples = [p0 + t * (p1 - p0) for p0, p1 in zip(points[:-1], points[1:], strict=True)
+                   for t in np.linspace(0.02, 0.98, 40)]
+        for box in boxes:
+            if any(box is end for end in ends):
+                continue
+            inside = [p for p in samples if box.shrunk(0.9, 0.8).contains(*p)]
+            assert not inside, "an edge is drawn through a box that is not one of its ends"
+
+
+def test_edge_labels_overlap_no_box_and_no_other_label():
+    a, b = Value(3.0), Value(2.0)
+    q = (a + b * -1) * b**-1  # the lesson's (a - b) / b, as the student's engine builds it
+    q.backward()
+    fig = Figure(figsize=(10, 3.2), layout="constrained")
+    ax = plotting.draw_expression(q, ax=fig.add_subplot(), names={a: "a", b: "b", q: "q"})
+    boxes, labels = _display_boxes(ax)
+    assert sorted(t.get_text() for t in ax.texts if "data" not in t.get_text() and t.get_text()) == \
+        sorted(["1", "1", "-1", "2", "-0.25", "1", "0.5"])
+    for i, label in enumerate(labels):
+        assert not any(label.overlaps(box) for box in boxes)
+        assert not any(label.overlaps(other) for other in labels[i + 1:])
+
+
+def test_highlight_colours_the_edges_leaving_a_node():
+    g, a, b = micrograd_example()
+    ax = plotting.draw_expression(g, names={a: "a", b: "b"}, show_local_grads=False,
+                                  highlight={a: "tab:blue"})
+    graph = plotting.expression_graph(g)
+    a_edges = sum(1 for u, _ in graph.edges if graph.nodes[u]["value"] is a)
+    blue = [p for p in ax.patches if isinstance(p, FancyArrowPatch)
+            and np.allclose(p.get_edgecolor()[:3], to_rgb("tab:blue"))]
+    assert len(blue) == a_edges > 1
+
+
+def test_the_margin_losses_figure_shows_the_three_losses_of_one_point():
+    ax = plotting.plot_margin_losses()
+    mistakes, squared, hinge = ax.get_lines()[:3]
+    m = hinge.get_xdata()
+    np.testing.assert_allclose(hinge.get_ydata(), np.maximum(0, 1 - m))
+    np.testing.assert_allclose(squared.get_ydata(), (1 - m) ** 2)
+    np.testing.assert_allclose(mistakes.get_ydata(), np.where(m < 0, 1.0, 0.0))
+    assert [t.get_text().split(":")[0] for t in ax.get_legend().get_texts()] == \
+        ["mistake count", "squared error", "hinge"]
+    ax.figure.savefig(io.BytesIO(), format="png")

@@ -175,3 +175,59 @@ def test_the_explorer_displays_as_a_widget_with_a_short_text_form():
     bundle = TrainingExplorer(n_epochs=10)._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert bundle["text/plain"].startswith("Training explorer")
+
+
+# --- drawn to scale, and the explorer's labels -----------------------------------------------------------
+
+
+def test_a_square_window_is_centred_on_the_points_and_equally_wide_in_w_and_b():
+    w_range, b_range = plotting.square_window([[1.0, 0.0], [0.5, -17.0]], half_width=14.0)
+    assert w_range == pytest.approx((0.75 - 14, 0.75 + 14))
+    assert b_range == pytest.approx((-8.5 - 14, -8.5 + 14))
+
+
+def test_the_landscape_in_equal_units_draws_one_unit_of_w_as_long_as_one_of_b():
+    t_c, t_u = temperature()
+    w_range, b_range = plotting.square_window([[1.0, 0.0], plotting.least_squares(t_u, t_c)], 14.0)
+    ax = plotting.plot_loss_landscape(t_u, t_c, w_range, b_range, resolution=40, equal_units=True,
+                                      legend_loc="lower right")
+    ax.figure.draw_without_rendering()
+    (x0, y0), (x1, y1) = ax.transData.transform([[w_range[0], b_range[0]], [w_range[1], b_range[1]]])
+    assert x1 - x0 == pytest.approx(y1 - y0, rel=1e-6)
+    assert ax.get_aspect() == 1.0
+    assert ax.get_legend()._loc == 4  # "lower right"
+
+
+def test_the_lowest_possible_loss_is_labelled_under_its_line():
+    explorer = TrainingExplorer(learning_rate=1e-2, input="t_un = 0.1 · t_u", n_epochs=50)
+    best = explorer.best_line.get_ydata()[0]
+    assert explorer.best_label.get_text() == f"lowest possible: {best:.4g}"
+    assert explorer.best_label.get_position()[1] == best and explorer.best_label.get_va() == "top"
+    assert explorer.ax.get_ylim()[0] < best / 1.5  # room for the label below the line
+
+
+def test_the_divergence_note_sits_away_from_the_cross():
+    explorer = TrainingExplorer(learning_rate=1e-2, input="raw t_u", n_epochs=50)
+    explorer.figure.draw_without_rendering()
+    cross = explorer.ax.transData.transform(np.column_stack(explorer.cross.get_data()))[0]
+    note = explorer.note.get_window_extent()
+    assert "epoch 11" in explorer.note.get_text()
+    assert not note.padded(10).contains(*cross)
+    assert explorer.note.get_position()[0] < 0.5  # the upper left; a diverging curve ends upper right
+
+
+def test_the_standardised_input_converges_in_a_few_dozen_epochs():
+    t_c, t_u = temperature()
+    explorer = TrainingExplorer(learning_rate=0.1, input="standardised", n_epochs=100)
+    t_us = (t_u - t_u.mean()) / t_u.std()
+    _, expected = reference_run(100, 0.1, t_us, t_c)
+    np.testing.assert_allclose(explorer.line.get_ydata(), expected)
+    assert expected[-1] == pytest.approx(explorer.best_line.get_ydata()[0], rel=1e-5)
+
+
+def test_the_explorer_ticks_whole_epochs_even_for_a_short_run():
+    explorer = TrainingExplorer(learning_rate=1e-2, input="raw t_u", n_epochs=50)  # diverges at epoch 11
+    explorer.figure.draw_without_rendering()
+    low, high = explorer.ax.get_xlim()
+    ticks = [t for t in explorer.ax.get_xticks() if low <= t <= high]
+    assert ticks and all(float(t).is_integer() for t in ticks)

@@ -82,9 +82,10 @@ dloss_fn = Check(
         Mistake("the sign is flipped: d/dt_p of (t_p - t_c)**2 is 2 * (t_p - t_c), not 2 * (t_c - t_p). "
                 "(Check the order of t_p and t_c.)",
                 lambda t_p, t_c: 2 * (t_c - t_p) / len(t_p)),
-        Mistake("that is the derivative of the *sum* of squared errors (the book's first dloss_fn). The "
-                "loss is a mean, and in this course dloss_fn includes its 1/N: 2 * (t_p - t_c) / N, "
-                "with N = len(t_p); grad_fn then sums.",
+        Mistake("that is the derivative of the *sum* of squared errors: the book's first dloss_fn (in Deep "
+                "Learning with PyTorch, whose grad_fn then takes a mean). The loss is a mean, and in this "
+                "course dloss_fn includes its 1/N: 2 * (t_p - t_c) / N, with N = len(t_p); grad_fn then "
+                "sums.",
                 lambda t_p, t_c: 2 * (t_p - t_c)),
         Mistake("you divided by N twice: 2 * (t_p - t_c) / N is already the derivative of the mean.",
                 lambda t_p, t_c: 2 * (t_p - t_c) / len(t_p) ** 2),

@@ -123,15 +123,32 @@ def plot_loss_curves(histories: Mapping[str, Sequence[float]], ax: Axes | None =
     return ax
 
 
+def square_window(points: Sequence[Sequence[float]], half_width: float) -> tuple[tuple[float, float],
+                                                                                tuple[float, float]]:
+    """``(w_range, b_range)``: a square window ``2 · half_width`` wide in both ``w`` and ``b``, centred
+    on the middle of ``points`` (e.g. the start and the minimum). Windows of the same size drawn with
+    equal units (:func:`plot_loss_landscape` with ``equal_units``) compare the *shapes* of bowls."""
+    xy = np.asarray(points, dtype=np.float64)
+    w_mid, b_mid = (xy.min(axis=0) + xy.max(axis=0)) / 2
+    return (w_mid - half_width, w_mid + half_width), (b_mid - half_width, b_mid + half_width)
+
+
 def plot_loss_landscape(t_u: Any, t_c: Any, w_range: tuple[float, float], b_range: tuple[float, float],
                         path: np.ndarray | None = None, ax: Axes | None = None, n_levels: int = 14,
-                        resolution: int = 200) -> Axes:
+                        resolution: int = 200, equal_units: bool = False,
+                        legend_loc: str = "upper right") -> Axes:
     """Contours of ``L(w, b)`` over ``w_range × b_range``, the minimum, and a descent ``path``.
 
     The levels are spaced evenly on a log scale between the lowest loss and the largest loss in
     the window, so the flat valley floor and the steep walls both get contours. ``path`` (an
     array of ``[w, b]`` rows, e.g. from :func:`descent_path`) is drawn as a line with a dot per
     step, from a square (the start) to a circle (the end).
+
+    With ``equal_units``, one unit of ``w`` is drawn as long as one unit of ``b`` (a square window,
+    see :func:`square_window`, gives a square plot): a circle in the picture is then a set of
+    parameters at the same distance, so the picture shows the true shape of the bowl that a step
+    of gradient descent meets. Without it, each axis is stretched to fill the panel, which can
+    make any bowl look alike.
     """
     ax = new_axes(ax)
     ws = np.linspace(*w_range, resolution)
@@ -153,7 +170,9 @@ def plot_loss_landscape(t_u: Any, t_c: Any, w_range: tuple[float, float], b_rang
         ax.plot(path[-1:, 0], path[-1:, 1], "o", color="C3", markersize=7)
     ax.set_xlim(*w_range)
     ax.set_ylim(*b_range)
+    if equal_units:
+        ax.set_aspect("equal", adjustable="box")
     ax.set_xlabel("w")
     ax.set_ylabel("b")
-    ax.legend(fontsize="small", loc="upper right")
+    ax.legend(fontsize="small", loc=legend_loc)
     return ax

@@ -1,0 +1,208 @@
+"""Every state a student can reach leaves each exercise checkable, with a true message (lesson 04).
+
+Lesson 04 used to have a dead end. The student's exercise cell ``class Value:`` rebinds ``Value``
+for the whole notebook, and earlier cells used that name for the course's engine. After "Run All"
+on the untouched release (the cell defines a stub whose methods raise ``NotImplementedError``), a
+correct ``counterexample`` built with ``Value`` was reported as "not written yet", and earlier demo
+cells raised a bare ``NotImplementedError`` with nothing pointing at the cause.
+
+The test replays what a student does, in one kernel: Run All on the untouched release (errors
+and all), then fill in one exercise at a time and re-run that cell and the cells after it, as a
+student would. At every stage each check must tell the truth: "✓" only for an exercise that is
+written and right, "`name` is not written yet" only for an exercise that is still the stub, and
+a dependency on an unfinished exercise must be named as such.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+
+import nbformat
+from nbclient import NotebookClient
+from nbformat import NotebookNode
+
+from .notebooks import RELEASE, SOLUTIONS, cell, grade_id, read, solution_ids, strip_markers
+
+LESSON = "04_autograd_engine"
+PASSED = re.compile(r"✓ (\w+) passes")
+NOT_WRITTEN = re.compile(r"`(\w+)` is not written yet")
+
+
+def _text(code_cell: NotebookNode) -> str:
+    """What a cell printed: its streams and its error (``name: message``)."""
+    parts = []
+    for output in code_cell.outputs:
+        if output.output_type == "stream":
+            parts.append(output.text)
+        elif output.output_type == "error":
+            parts.append(f"{output.ename}: {output.evalue}")
+    return "\n".join(parts)
+
+
+def _errored(code_cell: NotebookNode) -> bool:
+    return any(output.output_type == "error" for output in code_cell.outputs)
+
+
+def _student_names(notebook: NotebookNode) -> dict[str, int]:
+    """The names the student defines (``def name`` / ``class name`` in a solution cell), each with
+    the index of the cell that defines it."""
+    names = {}
+    for solution_id in solution_ids(notebook):
+        exercise = cell(notebook, solution_id)
+        for name in re.findall(r"^(?:def|class) (\w+)", exercise.source, flags=re.MULTILINE):
+            names[name] = notebook.cells.index(exercise)
+    return names
+
+
+def _names_used(source: str) -> set[str]:
+    """The names a cell's code refers to: identifiers outside strings and comments, except
+    attributes (``course.Value``, ``g.backward()``) and the names it defines with ``def``."""
+    used, previous = set(), None
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type == tokenize.NAME and previous not in (".", "def", "class"):
+            used.add(token.string)
+        if token.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT, tokenize.INDENT,
+                              tokenize.DEDENT):
+            previous = token.string
+    return used
+
+
+def _dependencies(notebook: NotebookNode, names: dict[str, int]) -> dict[int, set[str]]:
+    """For each code cell that is not an exercise, the student's names it depends on: used in it,
+    or used by a function that an earlier cell defined (``assigning_backward`` calls the student's
+    ``topological_order``)."""
+    derived: dict[str, set[str]] = {}
+    dependencies = {}
+    for index, code_cell in enumerate(notebook.cells):
+        if code_cell.cell_type != "code" or grade_id(code_cell):
+            continue
+        referred = _names_used(code_cell.source)
+        used = {name for name in names if name in referred}
+        used |= {dep for name, deps in derived.items() if name in referred for dep in deps}
+        for name in re.findall(r"^def (\w+)", code_cell.source, flags=re.MULTILINE):
+            derived[name] = used
+        dependencies[index] = used
+    return dependencies
+
+
+class Student:
+    """A kernel running the lesson's release, and the cells of the notebook as the student edits them."""
+
+    def __init__(self, client: NotebookClient, notebook: NotebookNode) -> None:
+        self.client, self.notebook = client, notebook
+
+    def run(self, index: int) -> NotebookNode:
+        code_cell = self.notebook.cells[index]
+        code_cell.outputs = []
+        self.client.execute_cell(code_cell, index)
+        return code_cell
+
+    def run_all(self, start: int = 0) -> None:
+        for index in range(start, len(self.notebook.cells)):
+            if self.notebook.cells[index].cell_type == "code":
+                self.run(index)
+
+    def write(self, exercise: str) -> int:
+        """Fill in the exercise with the course's answer, keeping the lines given around it, run the
+        cell, then its check; return the cell's index."""
+        exercise_cell = cell(self.notebook, exercise)
+        solution = read(SOLUTIONS / LESSON / f"{LESSON}.ipynb")
+        exercise_cell.source = strip_markers(cell(solution, exercise).source)
+        index = self.notebook.cells.index(exercise_cell)
+        self.run(index)
+        self.check(exercise)
+        return index
+
+    def check(self, exercise: str) -> str:
+        """Run the exercise's test cell; what it says."""
+        return _text(self.run(self.notebook.cells.index(cell(self.notebook, f"test_{exercise}"))))
+
+    def probe(self, source: str) -> str:
+        """Run a scratch cell (as a student typing into a new cell); what it prints."""
+        self.notebook.cells.append(nbformat.v4.new_code_cell(source))
+        try:
+            return _text(self.run(len(self.notebook.cells) - 1))
+        finally:
+            self.notebook.cells.pop()
+
+
+def _assert_true_verdicts(notebook: NotebookNode, written: set[str]) -> None:
+    """Every test cell that ran tells the truth about which exercises are written."""
+    for test in (c for c in notebook.cells if (grade_id(c) or "").startswith("test_") and c.outputs):
+        text = _text(test)
+        for name in NOT_WRITTEN.findall(text):
+            assert name not in written, f"{grade_id(test)} says `{name}` is not written yet; it is:\n{text}"
+        for name in PASSED.findall(text):
+            assert name in written, f"{grade_id(test)} passes `{name}`, which is not written:\n{text}"
+
+
+def test_every_check_tells_the_truth_after_run_all_and_answers_written_out_of_order():
+    notebook = read(RELEASE / LESSON / f"{LESSON}.ipynb")
+    names = _student_names(notebook)
+    exercises = list(dict.fromkeys(grade_id(notebook.cells[i]) for i in sorted(names.values())))
+    client = NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(RELEASE / LESSON)}})
+    with client.setup_kernel():
+        student = Student(client, notebook)
+
+        # 1. Run All on the untouched release, then every cell again from below the imports: every
+        #    check says "not written yet", truthfully, and a demo cell fails only where it uses an
+        #    exercise that comes before it (so the traceback leads to a stub the student has already
+        #    been asked to write), never a later one.
+        student.run_all()
+        student.run_all(start=2)  # back to the top (imports done): every cell now runs after the stubs
+        _assert_true_verdicts(notebook, written=set())
+        for test in (c for c in notebook.cells if (grade_id(c) or "").startswith("test_")):
+            assert NOT_WRITTEN.search(_text(test)), (grade_id(test), _text(test))
+        for index, used in _dependencies(notebook, names).items():
+            if _errored(notebook.cells[index]):
+                later = sorted(name for name in used if names[name] > index)
+                assert used and not later, (
+                    f"cell {notebook.cells[index].id} fails after Run All, yet it uses no earlier exercise "
+                    f"(uses {sorted(used)}, of which later ones: {later}):\n{_text(notebook.cells[index])}")
+
+        # 2. The dead end: now write a correct counterexample (the `class Value:` stub is defined,
+        #    since Run All ran it) and run it and everything below, as a student would.
+        written = {"counterexample"}
+        index = student.write("counterexample")
+        student.run_all(index)
+        assert "✓ counterexample passes" in student.check("counterexample")
+        _assert_true_verdicts(notebook, written)
+        for later in ("backward", "Value", "train_step"):
+            assert f"`{later}` is not written yet" in student.check(later)
+
+        # 3. The engine class written before the exercises it builds on: its check names them.
+        written.add("Value")
+        student.write("Value")
+        verdict = student.check("Value")
+        assert not NOT_WRITTEN.search(verdict) and "Exercise 6" in verdict, verdict
+        _assert_true_verdicts(notebook, written)
+
+        # 4. Those exercises written afterwards, out of order: the class now passes, as does
+        #    everything written so far, with the demo cells below it run again.
+        for exercise in ("topological_order", "backward"):
+            written.add(exercise)
+            student.write(exercise)
+        assert "✓ Value passes" in student.check("Value")
+        assert "✓ backward passes" in student.check("backward")
+        assert "✓ counterexample passes" in student.check("counterexample")
+        _assert_true_verdicts(notebook, written)
+
+        # 5. Running the first cell again (imports) keeps the student's class: `Value` is not
+        #    silently swapped back to the course's engine, so its check still grades the student's.
+        student.run(1)
+        assert student.probe("print(Value is course.Value, Value.__module__)").startswith("False")
+        assert "✓ Value passes" in student.check("Value")
+
+        # 6. The rest, in order, and a last check of every exercise: all true.
+        for exercise in exercises:
+            if exercise not in written:
+                written.add(exercise)
+                student.write(exercise)
+        for exercise in exercises:
+            student.check(exercise)
+        written |= set(names)  # the pairs of functions of Exercises 1 and 3 included
+        _assert_true_verdicts(notebook, written)
+        assert all(not _errored(c) for c in notebook.cells if (grade_id(c) or "").startswith("test_"))
