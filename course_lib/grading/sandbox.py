@@ -129,13 +129,15 @@ def bwrap_arguments(spec: Spec, command: list[str]) -> list[str]:
     """The full ``bwrap`` command line running ``command`` in the sandbox described by ``spec``."""
     limits = spec.limits
     python_bin = str(Path(sys.prefix) / "bin")
+    # Order matters: the private /tmp comes first, so that an environment or course that lives
+    # under /tmp on the host is bound on top of it rather than hidden by it.
     args = [bwrap_path(), "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID),
             "--gid", str(SANDBOX_UID), "--hostname", "sandbox", "--die-with-parent",
-            "--new-session", "--cap-drop", "ALL", *_system_binds(), *_python_binds(),
-            "--ro-bind", spec.library, _library_path(),
+            "--new-session", "--cap-drop", "ALL", *_system_binds(),
             "--proc", "/proc", "--dev", "/dev",
             "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp",
             "--size", str(limits.tmp_bytes), "--tmpfs", HOME,
+            *_python_binds(), "--ro-bind", spec.library, _library_path(),
             "--bind", spec.io_dir, spec.io_dir]
     for host, inside in spec.extra_ro:
         args += ["--ro-bind", host, inside]
@@ -250,7 +252,7 @@ def probe(library: str, io_dir: str) -> None:
         detail = (result.stderr.strip() or result.stdout.strip()).splitlines()[-3:]
         raise SandboxUnavailable(
             "the grading sandbox (bubblewrap) could not be started: " + " / ".join(detail) +
-            ". It needs unprivileged user namespaces (Linux; e.g. `sysctl kernel.unprivileged_userns_clone=1`"
+            ". It needs Linux with unprivileged user namespaces (Linux; e.g. `sysctl kernel.unprivileged_userns_clone=1`"
             " or, on Ubuntu 24.04+, an AppArmor profile allowing them). Grading student code without a "
             "sandbox is unsafe; only for trusted submissions, pass --no-sandbox.")
 
