@@ -3,10 +3,10 @@ the runner's fault isolation and the verdicts (the red-team suite tests them tog
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -139,7 +139,7 @@ def test_case_drawing_never_uses_the_answer_key(monkeypatch):
         with monkeypatch.context() as patch:
             for dotted in module.ANSWER_KEY:
                 owner, name = dotted.rsplit(".", 1)
-                patch.setattr(sys.modules[owner], name, forwarder(None, dotted))
+                patch.setattr(importlib.import_module(owner), name, forwarder(None, dotted))
             after = {name: repr(check.cases(hidden=True, seed=99)) for name, check in module.CHECKS.items()}
         assert after == before, module.__name__
 
@@ -313,3 +313,11 @@ def test_integers_too_large_for_a_float_fail_the_case():
     assert outputs[0].output_type == "error" and "cannot be read" in outputs[0].evalue
     with pytest.raises(wire.WireError):
         wire.loads("[" + "9" * 5000 + "]")
+
+
+def test_the_graders_environment_is_not_visible_inside(session, monkeypatch):
+    outcome = session.run("import os\nprint(sorted(os.environ))\n"
+                          "print(repr(open('/proc/1/environ', 'rb').read()))", 30)
+    text = _text(outcome)
+    assert "b''" in text, text  # PID 1 (bwrap) was started with an empty environment
+    assert "PATH" in text and "PYTEST_CURRENT_TEST" not in text

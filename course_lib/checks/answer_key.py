@@ -52,6 +52,16 @@ def _active() -> set[str]:
     return _calling.names
 
 
+def refusing_factory(dotted: str) -> Callable[..., Callable[..., Any]]:
+    """A stand-in for a checks module's mistake factory (or helper) whose product, with the right
+    arguments, would be a correct answer: whatever it makes refuses to run in the sandbox."""
+    def factory(*args: Any, **kwargs: Any) -> Callable[..., Any]:
+        return forwarder(None, dotted)
+
+    factory.__name__ = dotted.rsplit(".", 1)[-1]
+    return factory
+
+
 def forwarder(exercise: str | None, dotted: str) -> Callable[..., Any]:
     """A stand-in for the course function ``dotted``: it runs the student's ``exercise`` (for a
     method, with the instance as first argument), or raises :class:`AnswerKeyUnavailable`."""

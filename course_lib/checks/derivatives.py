@@ -447,6 +447,11 @@ CHECKS = {check.name: check for check in (central_difference, numerical_grad, fi
                                           best_delta)}
 """Every lesson-02 check by exercise name (for graders that run them outside the notebook)."""
 
+MISTAKE_FACTORIES = tuple(f"course_lib.checks.derivatives.{name}"
+                          for name in ("_difference", "_symmetric", "_wrong_grad", "_shift_both",
+                                       "_best_delta_mistake", "_accepted_deltas"))
+"""Helpers that make a correct answer when given the right arguments; off in the sandbox too."""
+
 ANSWER_KEY = {
     "course_lib.derivatives.central_difference": "central_difference",
     "course_lib.derivatives.numerical_grad": "numerical_grad",

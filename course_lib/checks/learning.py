@@ -198,5 +198,7 @@ CHECKS = {check.name: check for check in (predict, squared_error, gradient_step,
 """Every lesson-01 check by exercise name (for graders that run them outside the notebook)."""
 
 ANSWER_KEY = {f"course_lib.learning.{name}": name for name in CHECKS}
+MISTAKE_FACTORIES = ("course_lib.checks.learning._train_mistake",)
+"""Helpers that make a correct answer when given the right arguments; off in the sandbox too."""
 """The course's answers to this lesson's exercises, switched off while it is graded
 (:mod:`.answer_key`): each maps to the exercise whose student function stands in for it."""

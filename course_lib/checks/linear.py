@@ -332,6 +332,12 @@ training_loop = Check(
 CHECKS = {check.name: check for check in (dloss_fn, dmodel_dw, dmodel_db, grad_fn, training_loop)}
 """Every lesson-03 check by exercise name (for graders that run them outside the notebook)."""
 
-ANSWER_KEY = {f"course_lib.linear.{name}": name for name in CHECKS}
+ANSWER_KEY = {f"course_lib.linear.{name}": name for name in CHECKS} | {
+    # runs lesson 03's training loop (on the student's grad_fn): a training_loop in disguise
+    "course_lib.plotting.linear.descent_path": None}
+MISTAKE_FACTORIES = tuple(f"course_lib.checks.linear.{name}"
+                          for name in ("_wrong_grad_fn", "_right_dloss", "_wrong_training_loop",
+                                       "_silent_training_loop"))
+"""Helpers that make a correct answer when given the right arguments; off in the sandbox too."""
 """The course's answers to this lesson's exercises, switched off while it is graded
 (:mod:`.answer_key`): each maps to the exercise whose student function stands in for it."""

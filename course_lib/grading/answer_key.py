@@ -22,6 +22,10 @@ import course_lib
 PACKAGE = Path(course_lib.__file__).resolve().parent
 
 
+FACTORY = "<factory>"
+"""The value of a key entry that is a checks module's mistake factory (``MISTAKE_FACTORIES``)."""
+
+
 class AnswerKeyError(ValueError):
     """An ``ANSWER_KEY`` entry that names nothing in the course's source."""
 
@@ -30,7 +34,9 @@ def answer_key(check_modules: Iterable[str]) -> dict[str, str | None]:
     """The union of ``ANSWER_KEY`` of the checks modules ``course_lib.checks.<name>``."""
     key: dict[str, str | None] = {}
     for name in sorted(set(check_modules)):
-        key.update(getattr(importlib.import_module(f"course_lib.checks.{name}"), "ANSWER_KEY", {}))
+        module = importlib.import_module(f"course_lib.checks.{name}")
+        key.update(getattr(module, "ANSWER_KEY", {}))
+        key.update(dict.fromkeys(getattr(module, "MISTAKE_FACTORIES", ()), FACTORY))
     return key
 
 
@@ -47,8 +53,11 @@ def _split(dotted: str) -> tuple[Path, list[str]]:
 
 
 def _stand_in(name: str, exercise: str | None, dotted: str) -> ast.Assign:
-    call = (f"{name} = __import__('course_lib.checks.answer_key', fromlist=['forwarder'])"
-            f".forwarder({exercise!r}, {dotted!r})")
+    module = "__import__('course_lib.checks.answer_key', fromlist=['forwarder'])"
+    if exercise == FACTORY:
+        call = f"{name} = {module}.refusing_factory({dotted!r})"
+    else:
+        call = f"{name} = {module}.forwarder({exercise!r}, {dotted!r})"
     return ast.parse(call).body[0]
 
 

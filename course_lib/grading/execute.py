@@ -73,7 +73,7 @@ class RestoreFromSource(NbGraderPreprocessor):
                 cell.metadata["nbgrader"] = {**original.metadata["nbgrader"]}
                 if _is_test(original):
                     cell.source = original.source
-            if cell.cell_type == "code" and not _is_test(cell):
+            if not _is_test(cell):
                 cell.source = _MARKER.sub(r"\1### (\2 \3)", cell.source)
         return nb, resources
 

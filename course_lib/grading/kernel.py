@@ -21,10 +21,11 @@ from typing import Any
 import nbformat
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
-from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.exceptions import CellTimeoutError
 from nbformat import NotebookNode
 from traitlets import List
 
+from ..checks.harvest import MIME
 from . import sandbox
 
 MAX_OUTPUT_BYTES = 2 * 2**20
@@ -43,12 +44,20 @@ class SandboxKernelManager(AsyncKernelManager):
 
 
 class LimitedClient(NotebookClient):
-    """nbclient's executor, keeping at most :data:`MAX_OUTPUT_BYTES` of output per run."""
+    """nbclient's executor, keeping at most :data:`MAX_OUTPUT_BYTES` of output per run, and setting
+    the harvest's observations aside as they arrive (so no later output or ``clear_output`` of
+    the student's can remove them)."""
 
     output_bytes = 0
+    observations: list[NotebookNode]
 
     def output(self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str,
                cell_index: int) -> NotebookNode | None:
+        data = msg.get("content", {}).get("data", {})
+        if isinstance(data, dict) and MIME in data:
+            if len(self.observations) < 64:
+                self.observations.append(nbformat.v4.new_output("display_data", data={MIME: data[MIME]}))
+            return None
         if self.output_bytes > MAX_OUTPUT_BYTES:
             return None
         self.output_bytes += len(json.dumps(msg.get("content", {}), default=str))
@@ -137,14 +146,15 @@ class KernelSession:
         self.notebook.cells = [cell]
         self.client.timeout = max(1, int(timeout))
         self.client.output_bytes = 0
+        self.client.observations = observations = []
         try:
             self.client.execute_cell(cell, 0)
         except CellTimeoutError:
-            return Outcome("timeout", list(cell.outputs))
-        except DeadKernelError:
-            return Outcome("died", list(cell.outputs))
+            return Outcome("timeout", list(cell.outputs) + observations)
+        except Exception:  # noqa: BLE001 - a dead kernel, or messages no honest kernel sends: a fault
+            return Outcome("died", list(cell.outputs) + observations)
         failed = any(out.output_type == "error" for out in cell.outputs)
-        return Outcome("error" if failed else "ok", list(cell.outputs))
+        return Outcome("error" if failed else "ok", list(cell.outputs) + observations)
 
     def close(self) -> None:
         """Kill the kernel and everything else in its sandbox; remove its folder."""

@@ -188,7 +188,8 @@ def launch(argv: list[str]) -> None:
         Path(group, "cgroup.procs").write_text(str(os.getpid()))
     _apply_limits(spec.limits)
     arguments = bwrap_arguments(spec, command)
-    os.execv(arguments[0], arguments)
+    # An empty environment: bwrap is PID 1 of the sandbox, and /proc/1/environ is readable there.
+    os.execve(arguments[0], arguments, {})
 
 
 # --- cgroups (optional: root on cgroup v1) ----------------------------------------------------
@@ -252,9 +253,10 @@ def probe(library: str, io_dir: str) -> None:
         detail = (result.stderr.strip() or result.stdout.strip()).splitlines()[-3:]
         raise SandboxUnavailable(
             "the grading sandbox (bubblewrap) could not be started: " + " / ".join(detail) +
-            ". It needs Linux with unprivileged user namespaces (Linux; e.g. `sysctl kernel.unprivileged_userns_clone=1`"
-            " or, on Ubuntu 24.04+, an AppArmor profile allowing them). Grading student code without a "
-            "sandbox is unsafe; only for trusted submissions, pass --no-sandbox.")
+            ". It needs Linux with unprivileged user namespaces (e.g. `sysctl "
+            "kernel.unprivileged_userns_clone=1` or, on Ubuntu 24.04+, an AppArmor profile allowing "
+            "them). Grading student code without a sandbox is unsafe; only for trusted submissions, "
+            "pass --no-sandbox.")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,9 @@ MAX_NOTEBOOK_BYTES = 50 * 2**20
 
 def notebook_problem(path: Path) -> str | None:
     """Why the notebook at ``path`` cannot be graded, or ``None`` if it can be read."""
-    if path.is_symlink() or not path.is_file():
+    if path.is_symlink():
+        return f"{path.name} is a link, not a notebook file: hand in the notebook itself"
+    if not path.is_file():
         return f"{path.name} is missing from the submission"
     if path.stat().st_size > MAX_NOTEBOOK_BYTES:
         return f"{path.name} is too large to grade ({path.stat().st_size / 2**20:.0f} MiB)"
