@@ -37,7 +37,8 @@ from .run import Result, Step, fault_output
 
 HIDDEN_TIMEOUT_FACTOR = 4
 """The hidden cases of one test cell may take this many cell timeouts (they include large cases)."""
-_MARKER = re.compile(r"^(\s*)### (BEGIN|END) (HIDDEN TESTS|SOLUTION)", re.MULTILINE)
+_MARKER = re.compile(r"(BEGIN|END) (HIDDEN TESTS|SOLUTION)")
+"""nbgrader acts on these anywhere in a line; in a student's own cells a thin space defuses them."""
 
 
 def read_source(source_directory: str, assignment: str, notebook: str) -> NotebookNode:
@@ -74,7 +75,7 @@ class RestoreFromSource(NbGraderPreprocessor):
                 if _is_test(original):
                     cell.source = original.source
             if not _is_test(cell):
-                cell.source = _MARKER.sub(r"\1### (\2 \3)", cell.source)
+                cell.source = _MARKER.sub("\\1\u2009\\2", cell.source)
         return nb, resources
 
 

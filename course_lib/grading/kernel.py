@@ -67,6 +67,14 @@ class LimitedClient(NotebookClient):
             return None
         return super().output(outs, msg, display_id, cell_index)
 
+    def _update_display_id(self, display_id: str, msg: dict[str, Any]) -> None:
+        # Each run is a fresh one-cell notebook: a display made by an earlier cell (updated, say,
+        # from a student's thread) is no longer there to update.
+        try:
+            super()._update_display_id(display_id, msg)
+        except (IndexError, KeyError, TypeError):
+            pass
+
 
 @dataclass
 class Outcome:
@@ -147,6 +155,7 @@ class KernelSession:
         self.client.timeout = max(1, int(timeout))
         self.client.output_bytes = 0
         self.client.observations = observations = []
+        self.client._display_id_map.clear()
         try:
             self.client.execute_cell(cell, 0)
         except CellTimeoutError:
