@@ -8,6 +8,7 @@ whole sandbox, every process in it) and the grader starts a new one.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -70,10 +71,8 @@ class LimitedClient(NotebookClient):
     def _update_display_id(self, display_id: str, msg: dict[str, Any]) -> None:
         # Each run is a fresh one-cell notebook: a display made by an earlier cell (updated, say,
         # from a student's thread) is no longer there to update.
-        try:
+        with contextlib.suppress(IndexError, KeyError, TypeError):
             super()._update_display_id(display_id, msg)
-        except (IndexError, KeyError, TypeError):
-            pass
 
 
 @dataclass
