@@ -56,3 +56,15 @@ def completed(release: NotebookNode, source: NotebookNode) -> NotebookNode:
     for solution_id in solution_ids(notebook):
         cell(notebook, solution_id).source = strip_markers(cell(source, solution_id).source)
     return notebook
+
+
+def hidden_lines(source: NotebookNode) -> set[str]:
+    """Every line of code inside the source notebook's hidden-test blocks."""
+    lines, inside = set(), False
+    for test in grade_test_cells(source):
+        for line in test.source.splitlines():
+            if "BEGIN HIDDEN TESTS" in line or "END HIDDEN TESTS" in line:
+                inside = "BEGIN" in line
+            elif inside and line.strip():
+                lines.add(line.strip())
+    return lines

@@ -19,7 +19,7 @@ import pytest
 
 from course_lib.grading.cli import main as course
 
-from .notebooks import SOLUTIONS, cell, completed, grade_test_cells, lesson_names, read
+from .notebooks import SOLUTIONS, cell, completed, grade_test_cells, hidden_lines, lesson_names, read
 from .wrong_answers import WRONG_ANSWERS
 
 pytestmark = pytest.mark.e2e
@@ -130,21 +130,9 @@ def test_every_student_gets_the_exact_expected_score(graded, capsys):
     assert "'test_predict' appears more than once" in rows["frank_duplicate"]["message"]
 
 
-def _hidden_lines(source) -> set[str]:
-    """Every line of code inside the source notebook's hidden-test blocks."""
-    lines, inside = set(), False
-    for test in grade_test_cells(source):
-        for line in test.source.splitlines():
-            if "BEGIN HIDDEN TESTS" in line or "END HIDDEN TESTS" in line:
-                inside = "BEGIN" in line
-            elif inside and line.strip():
-                lines.add(line.strip())
-    return lines
-
-
 def test_feedback_has_no_hidden_test_code(graded):
     root, source = graded
-    hidden = _hidden_lines(source)
+    hidden = hidden_lines(source)
     assert hidden, "the lesson should have hidden tests"
     pages = list((root / "feedback").glob(f"*/{LESSON}/*.html"))
     assert len(pages) == 9  # everyone but the student whose file is not a notebook

@@ -133,3 +133,14 @@ def read_files_and_history(ctx: Context, anchor: str) -> Built:
 
 def print_history(ctx: Context, hook_anchor: str) -> Built:
     return cells(ctx, (hook_anchor, snippets.PRINT_HISTORY_HOOK), ("end", snippets.PRINT_HISTORY))
+
+
+def leak_hidden_inputs(ctx: Context, exercises: Iterable[str]) -> Built:
+    """Every exercise wrapped so that it logs the arguments it is called with, and the log published
+    by every channel the kernel has (the attack of class 5 on hidden inputs)."""
+    exercises = tuple(exercises)
+    notebook = ctx.variant(after=[("imports", ctx.render(
+        snippets.LEAK_HIDDEN_INPUTS, public=public_reprs(ctx, exercises)))])
+    for name in exercises:
+        insert_after(notebook, name, f"{name} = _rt_logged({name!r}, {name})\n")
+    return Built(notebook)

@@ -31,7 +31,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from ..notebooks import ROOT as REPO
-from ..notebooks import SOLUTIONS, grade_id, grade_test_cells, read
+from ..notebooks import SOLUTIONS, grade_id, grade_test_cells, hidden_lines, read
 from .model import ALL, Context, Lesson, Submission, notebook_bytes
 
 CELL_TIMEOUT = 10
@@ -219,18 +219,6 @@ def _private_note(notebook: NotebookNode, note: str) -> None:
         if cell.metadata.get("nbgrader", {}).get("solution"):
             cell.source = cell.source.rstrip("\n") + f"\n# {note}\n"
             return
-
-
-def hidden_lines(source: NotebookNode) -> set[str]:
-    """Every line of code inside the source notebook's hidden-test blocks."""
-    lines, inside = set(), False
-    for test in grade_test_cells(source):
-        for line in test.source.splitlines():
-            if "BEGIN HIDDEN TESTS" in line or "END HIDDEN TESTS" in line:
-                inside = "BEGIN" in line
-            elif inside and line.strip():
-                lines.add(line.strip())
-    return lines
 
 
 def _pid_namespace() -> str:

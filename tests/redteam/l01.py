@@ -40,11 +40,7 @@ def _suppress_hidden(ctx: Context) -> Built:
 
 
 def _leak_hidden_inputs(ctx: Context) -> Built:
-    notebook = ctx.variant(after=[("imports", ctx.render(
-        snippets.LEAK_HIDDEN_INPUTS, public=common.public_reprs(ctx, EXERCISES)))])
-    for name in EXERCISES:
-        insert_after(notebook, name, f"{name} = _rt_logged({name!r}, {name})\n")
-    return Built(notebook)
+    return common.leak_hidden_inputs(ctx, EXERCISES)
 
 
 def _hidden_markers(ctx: Context) -> Built:
