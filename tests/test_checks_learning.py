@@ -63,3 +63,18 @@ def test_train_returning_one_error_too_many_is_named():
         return learning.train(input, weight, goal_pred, alpha, n_iterations + 1)
     with pytest.raises(AssertionError, match="expected 20 values, got 21"):
         checks.train(one_too_many)
+
+
+def test_a_stub_re_run_elsewhere_is_named_not_the_exercise():
+    """Re-running an earlier exercise's stub cell must not make a later, written one "not written"."""
+    def predict(input, weight):
+        raise NotImplementedError()
+
+    def gradient_step(input, weight, goal_pred, alpha):
+        return weight - alpha * (predict(input, weight) - goal_pred) * input
+
+    with pytest.raises(AssertionError, match="it calls `predict`, which is not written yet") as failure:
+        checks.gradient_step(gradient_step)
+    assert "`gradient_step` is not written yet" not in str(failure.value)
+    with pytest.raises(AssertionError, match="`predict` is not written yet"):
+        checks.predict(predict)

@@ -189,11 +189,34 @@ def _run(function: Callable[..., Any], args: tuple[Any, ...]) -> Any:
         return function(*args)
 
 
-def _observe_case(check: Check, function: Callable[..., Any], case: Case) -> Observation:
+def _own_code(student: Any) -> set[Any]:
+    """The code objects of the student's function, or of its class's methods."""
+    members = vars(student).values() if isinstance(student, type) else [student]
+    return {getattr(member, "__code__", None) for member in members} - {None}
+
+
+def _unwritten_elsewhere(check: Check, exc: NotImplementedError, own: set[Any]) -> str | None:
+    """The function whose stub raised ``exc``, when it is not the exercise itself (nor a method of
+    the exercise's class): the student re-ran an earlier exercise's stub cell, say."""
+    frame = exc.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    if frame is None:
+        return None
+    code = frame.tb_frame.f_code
+    mine = code in own or code.co_name == check.name or code.co_qualname.startswith(f"{check.name}.")
+    return None if mine or "course_lib" in code.co_filename else code.co_name
+
+
+def _observe_case(check: Check, function: Callable[..., Any], case: Case,
+                  own: frozenset[Any] = frozenset()) -> Observation:
     try:
         raw = _run(function, case.args)
-    except NotImplementedError:
-        raise
+    except NotImplementedError as exc:
+        elsewhere = _unwritten_elsewhere(check, exc, own)
+        if elsewhere is None:
+            raise
+        return {"raised": f"NotImplementedError: it calls `{elsewhere}`, which is not written yet"}
     except Exception as exc:  # noqa: BLE001 - any error in student code is a failed case
         return {"raised": f"{type(exc).__name__}: {exc}"}
     try:
@@ -208,7 +231,8 @@ def observe(check: Check, student: Any, cases: Sequence[Case]) -> list[Observati
         return [{"stop": "not callable", "what": fmt(student)}]
     try:
         function = check.adapt(student)
-        return [_observe_case(check, function, case) for case in cases]
+        own = frozenset(_own_code(student))
+        return [_observe_case(check, function, case, own) for case in cases]
     except NotImplementedError:
         return [{"stop": "not written"}]
     except AnswerKeyUnavailable as exc:  # adapt refused the course's own answer
