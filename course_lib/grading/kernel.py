@@ -177,6 +177,10 @@ class KernelSession:
         try:
             if self.client.kc is not None:
                 self.client.kc.stop_channels()
+            if km is not None:
+                if getattr(km, "_control_socket", None) is not None:
+                    km._control_socket.close(linger=0)
+                km.context.destroy(linger=0)  # else the sockets' context is left to the collector
         except Exception:  # noqa: BLE001, S110 - nothing left to clean
             pass
         sandbox.kill_cgroups(self.cgroups)
