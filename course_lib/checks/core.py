@@ -23,11 +23,7 @@ At the desk, :meth:`Check.__call__` simply does both in the notebook's kernel.
 
 from __future__ import annotations
 
-import contextlib
-import copy
-import io
 import math
-import warnings
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +34,7 @@ import numpy as np
 from . import wire
 from .answer_key import AnswerKeyUnavailable
 from .coerce import CoercionError, as_float
+from .running import CASE_TIME_LIMIT, TooSlow, quiet, run  # noqa: F401 - quiet: importable from here
 from .text import fmt
 
 Compare = Callable[[Any, Any], "str | None"]
@@ -97,20 +94,12 @@ class Failure:
     hint: str | None = None
     stopped: bool = False
     """True when evaluation stopped here (e.g. the function is not written yet)."""
+    slow: bool = False
+    """True when the case ran out of time (:data:`.running.CASE_TIME_LIMIT`)."""
 
 
 def _seed(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
-
-
-@contextlib.contextmanager
-def quiet():
-    """Silence warnings, numpy floating-point chatter, stdout and stderr while a function runs:
-    any stderr in a test cell scores 0, and a student's debugging prints would bury the verdict."""
-    with warnings.catch_warnings(), np.errstate(all="ignore"), \
-            contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
-        warnings.simplefilter("ignore")
-        yield
 
 
 def _identity(student: Any) -> Any:
@@ -122,9 +111,11 @@ def _as_is(args: tuple[Any, ...], value: Any) -> Any:
 
 
 Observation = dict[str, Any]
-"""One case's outcome, as plain data: ``{"value": …}`` (the coerced return value, wire-encoded),
-``{"raised": "TypeError: …"}``, ``{"invalid": "expected a number, got a str"}``; or, as the only
-item of the list, ``{"stop": "not written"}`` / ``{"stop": "not callable", "what": …}``."""
+"""One case's outcome, as plain data: ``{"value": …}`` (the coerced return value, wire-encoded;
+with ``"printed": …`` when the check compares printed output), ``{"raised": "TypeError: …"}``,
+``{"invalid": "expected a number, got a str"}``, ``{"slow": seconds}`` (stopped: out of time),
+``{"skipped": …}`` (not run after a slow case); or, as the only item of the list,
+``{"stop": "not written"}`` / ``{"stop": "not callable", "what": …}``."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +140,13 @@ class Check:
     what: str = field(default="function")
     adapt: Callable[[Any], Callable[..., Any]] = _identity
     interpret: Callable[[tuple[Any, ...], Any], Any] = _as_is
+    output: Compare | None = None
+    """``output(reference_printed, student_printed)``: when set, what the function prints is part
+    of the exercise, compared once the returned value is right."""
+    mutates_args: bool = False
+    """Whether the exercise may change its arguments in place (else doing so fails the case)."""
+    time_limit: float = CASE_TIME_LIMIT
+    """Seconds one case may take where the student's code runs."""
 
     def cases(self, hidden: bool = False, seed: int | None = None) -> list[Case]:
         """The public cases, or the hidden ones: drawn from a generator seeded by the check's name,
@@ -171,6 +169,8 @@ class Check:
         kind = "hidden" if hidden else "public"
         if failures:
             return False, report(self, failures, len(cases), kind, reveal)
+        if len(cases) == 1:
+            return True, f"✓ {self.name} passes its {kind} case."
         return True, f"✓ {self.name} passes all {len(cases)} {kind} cases."
 
     def __call__(self, student: Any, hidden: bool = False) -> None:
@@ -179,14 +179,6 @@ class Check:
         if not passed:
             raise AssertionError(message)
         print(message)
-
-
-def _run(function: Callable[..., Any], args: tuple[Any, ...]) -> Any:
-    """Call ``function`` quietly on a deep copy of ``args``: a function that changes its arguments
-    in place cannot change what the reference or the next call sees."""
-    args = copy.deepcopy(args)
-    with quiet():
-        return function(*args)
 
 
 def _own_code(student: Any) -> set[Any]:
@@ -208,10 +200,17 @@ def _unwritten_elsewhere(check: Check, exc: NotImplementedError, own: set[Any]) 
     return None if mine or "course_lib" in code.co_filename else code.co_name
 
 
+def _changed(name: str) -> str:
+    return (f"it changed its argument `{name}` in place, so the caller's `{name}` changed too; leave "
+            "the arguments as they are (work on a copy, or build new values)")
+
+
 def _observe_case(check: Check, function: Callable[..., Any], case: Case,
-                  own: frozenset[Any] = frozenset()) -> Observation:
+                  own: frozenset[Any] = frozenset(), limit: float | None = None) -> Observation:
     try:
-        raw = _run(function, case.args)
+        ran = run(function, case.args, check.params, limit)
+    except TooSlow:
+        return {"slow": limit}
     except NotImplementedError as exc:
         elsewhere = _unwritten_elsewhere(check, exc, own)
         if elsewhere is None:
@@ -220,9 +219,27 @@ def _observe_case(check: Check, function: Callable[..., Any], case: Case,
     except Exception as exc:  # noqa: BLE001 - any error in student code is a failed case
         return {"raised": f"{type(exc).__name__}: {exc}"}
     try:
-        return {"value": wire.encode(check.coerce(raw))}
+        observation: Observation = {"value": wire.encode(check.coerce(ran.value))}
     except (CoercionError, wire.WireError) as exc:
-        return {"invalid": str(exc)}
+        observation = {"invalid": str(exc)}
+    except Exception as exc:  # noqa: BLE001 - a returned object that breaks while being read
+        observation = {"invalid": f"the value returned cannot be read ({type(exc).__name__}: {exc})"}
+    if ran.changed is not None and not check.mutates_args:
+        observation["changed"] = ran.changed
+    if check.output is not None:
+        observation["printed"] = ran.printed
+    return observation
+
+
+def _observe_all(check: Check, function: Callable[..., Any], cases: Sequence[Case],
+                 own: frozenset[Any]) -> list[Observation]:
+    observations: list[Observation] = []
+    for case in cases:
+        if observations and observations[-1].keys() & {"slow", "skipped"}:
+            observations.append({"skipped": "an earlier case ran out of time"})
+        else:
+            observations.append(_observe_case(check, function, case, own, check.time_limit))
+    return observations
 
 
 def observe(check: Check, student: Any, cases: Sequence[Case]) -> list[Observation]:
@@ -231,12 +248,15 @@ def observe(check: Check, student: Any, cases: Sequence[Case]) -> list[Observati
         return [{"stop": "not callable", "what": fmt(student)}]
     try:
         function = check.adapt(student)
-        own = frozenset(_own_code(student))
-        return [_observe_case(check, function, case, own) for case in cases]
+        return _observe_all(check, function, cases, frozenset(_own_code(student)))
     except NotImplementedError:
         return [{"stop": "not written"}]
     except AnswerKeyUnavailable as exc:  # adapt refused the course's own answer
         return [{"stop": "answer key", "what": str(exc)}]
+
+
+_RAISED = object()
+"""A case's outcome when the code raised (for matching mistakes against a student)."""
 
 
 def _outcome(check: Check, case: Case, observation: Any) -> tuple[Any, str | None]:
@@ -244,7 +264,12 @@ def _outcome(check: Check, case: Case, observation: Any) -> tuple[Any, str | Non
     if not isinstance(observation, dict):
         return None, "no result"
     if "raised" in observation:
-        return None, f"raised {observation['raised']}"
+        return _RAISED, f"raised {observation['raised']}"
+    if "slow" in observation:
+        return None, (f"too slow: stopped after {as_float(observation['slow']):g} s (a correct answer "
+                      "takes well under a second here)")
+    if "skipped" in observation:
+        return None, "not run: an earlier case ran out of time"
     if "invalid" in observation:
         return None, str(observation["invalid"])
     try:
@@ -256,78 +281,103 @@ def _outcome(check: Check, case: Case, observation: Any) -> tuple[Any, str | Non
         return None, f"the value returned cannot be read ({type(exc).__name__}: {exc})"
 
 
-def _expected(check: Check, case: Case) -> Any:
-    return check.interpret(case.args, check.coerce(_run(check.reference, case.args)))
+def _expected(check: Check, case: Case) -> tuple[Any, str]:
+    """The reference's answer on ``case`` (coerced and interpreted) and what it printed."""
+    ran = run(check.reference, case.args)
+    return check.interpret(case.args, check.coerce(ran.value)), ran.printed
 
 
-def _mistake_answer(check: Check, mistake: Mistake, case: Case) -> Any:
-    """What ``mistake`` (student code) answers on ``case``; raises if it cannot run there."""
-    observation = _observe_case(check, check.adapt(mistake.implementation), case)
-    value, problem = _outcome(check, case, observation)
-    if problem is not None:
-        raise ValueError(problem)
-    return value
-
-
-def _matches(check: Check, mistake: Mistake, case: Case, expected: Any, got: Any) -> bool:
-    """Whether ``mistake`` is wrong on ``case`` (where the answer is ``expected``) and reproduces the
-    student's ``got`` there. ``compare`` gets the mistake's answer where it usually gets the reference's."""
+def _explains(check: Check, function: Callable[..., Any], case: Case, got: Any) -> bool:
+    """Whether ``function`` (a mistake, adapted) does on ``case`` what the student did: raise, or
+    return a value that ``compare`` finds equal to ``got`` (it gets the mistake's answer where it
+    usually gets the reference's)."""
     try:
-        wrong = _mistake_answer(check, mistake, case)
-    except Exception:  # noqa: BLE001 - a mistake that cannot run on this case matches nothing
+        observation = _observe_case(check, function, case)
+        wrong, problem = _outcome(check, case, observation)
+    except Exception:  # noqa: BLE001 - a mistake that cannot run on this case explains nothing
         return False
-    return check.compare(expected, wrong) is not None and check.compare(wrong, got) is None
+    if wrong is _RAISED or got is _RAISED:
+        return wrong is got
+    return problem is None and check.compare(wrong, got) is None
 
 
-def diagnose(check: Check, wrong_answers: Sequence[tuple[Case, Any, Any]]) -> str | None:
-    """The hint of the known mistake that reproduces the most of the student's wrong answers.
+def diagnose(check: Check, answers: Sequence[tuple[Case, Any]]) -> str | None:
+    """The hint of the known mistake that does what the student did on *every* case, or ``None``.
 
-    Counting over every failed case matters: on one case two mistakes can give the same number
-    (with input 0.5, forgetting the input and doubling the step coincide).
+    ``answers`` pairs each case with the student's outcome (a value, or :data:`_RAISED`), failed
+    cases first. A mistake that reproduces only some of them explains nothing: a hint is given
+    only when it is the explanation (with input 0.5, say, many wrong formulas coincide on a case).
     """
-    best, best_count = None, 0
     for mistake in check.mistakes:
-        count = sum(_matches(check, mistake, case, expected, got) for case, expected, got in wrong_answers)
-        if count > best_count:
-            best, best_count = mistake, count
-    return best.hint if best is not None else None
+        try:
+            function = check.adapt(mistake.implementation)
+        except Exception:  # noqa: BLE001 - cannot be adapted: explains nothing
+            continue
+        if all(_explains(check, function, case, got) for case, got in answers):
+            return mistake.hint
+    return None
+
+
+def _side_effects(check: Check, observation: Any, printed: str | None) -> str | None:
+    """What is wrong besides the value: an argument changed in place, or (given the reference's
+    ``printed`` text) what the function printed."""
+    if not isinstance(observation, dict):
+        return None
+    if "changed" in observation:
+        return _changed(str(observation["changed"]))
+    if printed is not None and check.output is not None:
+        return check.output(printed, str(observation.get("printed", "")))
+    return None
+
+
+def _stop_failure(check: Check, stop: dict[str, Any]) -> Failure:
+    if stop["stop"] == "not written":
+        return Failure(f"`{check.name}`", "is not written yet",
+                       "replace `raise NotImplementedError()` with your code.", stopped=True)
+    if stop["stop"] == "answer key":
+        return Failure(f"`{check.name}`", f"cannot be graded: {stop.get('what', '')}", stopped=True)
+    return Failure(f"`{check.name}`", f"is {stop.get('what', 'missing')}, not a {check.what}", stopped=True)
 
 
 def judge(check: Check, cases: Sequence[Case], observations: Any) -> list[Failure]:
-    """Every case on which the observed answers disagree with ``check.reference``; the first failure
-    of a wrong value carries the hint of the mistake that explains most of them. Trusted: runs
-    the reference and the mistakes, never student code."""
+    """Every case on which the observed answers disagree with ``check.reference`` (or, when the
+    check compares output, print something else); the first failure carries the hint of the known
+    mistake that explains every case, if one does. Trusted: runs the reference and the mistakes,
+    never student code."""
     if not isinstance(observations, list):
         observations = []
     if len(observations) == 1 and isinstance(observations[0], dict) and "stop" in observations[0]:
-        stop = observations[0]
-        if stop["stop"] == "not written":
-            return [Failure(f"`{check.name}`", "is not written yet",
-                            "replace `raise NotImplementedError()` with your code.", stopped=True)]
-        if stop["stop"] == "answer key":
-            return [Failure(f"`{check.name}`", f"cannot be graded: {stop.get('what', '')}", stopped=True)]
-        return [Failure(f"`{check.name}`", f"is {stop.get('what', 'missing')}, not a {check.what}",
-                        stopped=True)]
+        return [_stop_failure(check, observations[0])]
     if len(observations) != len(cases):
         return [Failure(f"`{check.name}`", "could not be run on every case "
                         f"({len(observations)} results for {len(cases)} cases)", stopped=True)]
-    failures = []
-    wrong_answers = []
+    failures: list[Failure] = []
+    failed: list[tuple[Case, Any]] = []
+    passed: list[tuple[Case, Any]] = []
+    explainable = True
     for case, observation in zip(cases, observations, strict=True):
         call = case.describe(check.name, check.params)
         got, problem = _outcome(check, case, observation)
-        if problem is not None:
-            failures.append(Failure(call, problem))
-            continue
-        expected = _expected(check, case)
-        problem = check.compare(expected, got)
-        if problem is not None:
-            failures.append(Failure(call, problem))
-            wrong_answers.append((case, expected, got))
-    hint = diagnose(check, wrong_answers)
+        if problem is None:
+            expected, printed = _expected(check, case)
+            problem = check.compare(expected, got)
+            if problem is None:
+                passed.append((case, got))
+                problem = _side_effects(check, observation, printed)  # the value is right: the rest?
+                if problem is not None:
+                    failures.append(Failure(call, problem))
+                continue
+        else:
+            explainable &= got is _RAISED
+        changed = _side_effects(check, observation, None)
+        slow = isinstance(observation, dict) and bool(observation.keys() & {"slow", "skipped"})
+        failures.append(Failure(call, problem if changed is None else f"{problem}; and {changed}", slow=slow))
+        failed.append((case, got))
+    hint = diagnose(check, failed + passed) if failed and explainable else None
     if hint is not None:
-        first_wrong = wrong_answers[0][0].describe(check.name, check.params)
-        failures = [Failure(f.call, f.problem, hint) if f.call == first_wrong else f for f in failures]
+        first = next(i for i, f in enumerate(failures) if f.call == failed[0][0].describe(check.name,
+                                                                                             check.params))
+        failures[first] = Failure(failures[first].call, failures[first].problem, hint)
     return failures
 
 
@@ -346,6 +396,9 @@ def report(check: Check, failures: Sequence[Failure], n_cases: int, kind: str, r
         lines = [f"{first.call}{separator}{first.problem}."]
     else:
         lines = [f"`{check.name}` fails {len(failures)} of {n_cases} {kind} cases."]
+        if any(f.slow for f in failures):
+            lines.append(f"It is too slow on a large case: it was stopped after {check.time_limit:g} s "
+                         "(a correct answer takes well under a second).")
     if hinted is not None:
         if hinted is not first and reveal:
             lines.append(f"On {hinted.call}: {hinted.problem}.")

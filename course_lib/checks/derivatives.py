@@ -139,11 +139,18 @@ _FORWARD = ("that is the forward difference (f(x + delta) - f(x)) / delta; the c
 _NO_TWO = ("the points x - delta and x + delta are 2*delta apart: divide by 2 * delta, not by delta "
            "(your result is twice the derivative).")
 
+# Every kind of x the exercise names: a number, a NumPy array, a tensor.
+_ARRAY_CASE = Case((Named("np.sin", np.sin), np.array([0.0, 0.5, 1.0, 2.0]), 1e-3))
+_TENSOR_CASE = Case((Named("torch.exp", torch.exp), torch.tensor([-1.0, 0.0, 1.5], dtype=torch.float64),
+                     1e-4))
+
 _difference_public = (
     Case((_SQUARE, 3.0, 0.1)),
     Case((Named("np.sin", np.sin), 1.0, 1e-3)),
     Case((_loss_of_w(_T_U, _T_C, 0.0, _TEMPERATURE), 1.0, 1e-2)),
     Case((_CUBE, 2.0, 0.5)),
+    _ARRAY_CASE,
+    _TENSOR_CASE,
 )
 
 central_difference = Check(
@@ -175,6 +182,8 @@ _fixed_public = (
     Case((_SQUARE, 3.0, 0.1)),
     Case((Named("np.sin", np.sin), 1.0, 1e-3)),
     Case((_CUBE, 2.0, 0.5)),
+    _ARRAY_CASE,
+    _TENSOR_CASE,
 )
 
 fixed_central_difference = Check(
@@ -362,12 +371,16 @@ def _accepted_deltas(f: Any, dfdx: Any, x: float, dtype: Any) -> DeltaRange:
 
 
 def _coerce_delta(value: Any) -> Any:
+    """The step returned, which must be one of the sweep's ``DELTAS``."""
     if type(value) is DeltaRange:  # our own reference's answer (exact type: no student subclass)
         return value
     delta = as_float(value)
-    if not delta > 0 or math.isinf(delta):
-        raise CoercionError(f"expected a positive step size, got {delta!r}")
-    return delta
+    if any(math.isclose(delta, step, rel_tol=1e-9) for step in ref.DELTAS):
+        return delta
+    if isinstance(value, int | np.integer) and 0 <= int(value) < len(ref.DELTAS):
+        raise CoercionError(f"expected a step from DELTAS, got {int(value)}: that is an index into DELTAS; "
+                            f"return the step itself, DELTAS[{int(value)}]")
+    raise CoercionError(f"expected one of the steps in DELTAS (1e-1, 1e-2, …, 1e-12), got {delta:.3g}")
 
 
 def _compare_delta(expected: Any, got: Any) -> str | None:
@@ -383,11 +396,18 @@ def _compare_delta(expected: Any, got: Any) -> str | None:
             f"(the best δ's error is {expected.best_error:.2g})")
 
 
+def _signed_errors(f: Any, dfdx: Any, x: float, dtype: Any) -> np.ndarray:
+    return np.array([float(ref.central_difference(f, dtype(x), dtype(delta))) - float(dfdx(x))
+                     for delta in ref.DELTAS])
+
+
 def _best_delta_mistake(scheme: str = "central", dtype: Any = None,
                         pick: str = "min") -> Callable[..., float]:
     def wrong(f: Any, dfdx: Any, x: float, asked: Any) -> float:
         forward, central = ref.difference_errors(f, dfdx, x, ref.DELTAS, dtype or asked)
         errors = central if scheme == "central" else forward
+        if scheme == "signed":
+            errors = _signed_errors(f, dfdx, x, dtype or asked)
         if pick == "smallest":
             return ref.DELTAS[-1]
         return ref.DELTAS[int(np.argmin(errors) if pick == "min" else np.argmax(errors))]
@@ -439,6 +459,9 @@ best_delta = Check(
                 _best_delta_mistake(pick="smallest")),
         Mistake("you picked the delta with the *largest* error; use the smallest (np.argmin).",
                 _best_delta_mistake(pick="max")),
+        Mistake("the error is a distance: take abs(estimate - dfdx(x)). Without abs, np.argmin picks the "
+                "most *negative* error, not the one closest to 0.",
+                _best_delta_mistake(scheme="signed")),
     ),
 )
 
@@ -449,7 +472,7 @@ CHECKS = {check.name: check for check in (central_difference, numerical_grad, fi
 
 MISTAKE_FACTORIES = tuple(f"course_lib.checks.derivatives.{name}"
                           for name in ("_difference", "_symmetric", "_wrong_grad", "_shift_both",
-                                       "_best_delta_mistake", "_accepted_deltas"))
+                                       "_best_delta_mistake", "_accepted_deltas", "_signed_errors"))
 """Helpers that make a correct answer when given the right arguments; off in the sandbox too."""
 
 ANSWER_KEY = {

@@ -21,8 +21,9 @@ import torch
 from .. import linear as ref
 from ..data import temperature
 from .arrays import close_arrays
-from .coerce import as_array
+from .coerce import CoercionError, as_array
 from .core import Case, Check, Mistake
+from .printed import compare_training_output
 
 _T_C, _T_U = temperature()
 
@@ -50,6 +51,10 @@ def _dtype(rng: np.random.Generator) -> torch.dtype:
 
 # ---------------------------------------------------------------------------------------------
 # dloss_fn
+
+
+_PER_SAMPLE = ("dloss_fn returns one derivative per sample (a tensor shaped like t_p), without summing or "
+               "averaging: combining the samples is grad_fn's job.")
 
 
 def _dloss_fn_cases(rng: np.random.Generator) -> Sequence[Case]:
@@ -92,9 +97,8 @@ dloss_fn = Check(
         Mistake("you returned the squared differences, i.e. the terms of the loss itself; return their "
                 "derivative 2 * (t_p - t_c) / N.",
                 lambda t_p, t_c: (t_p - t_c) ** 2),
-        Mistake("dloss_fn returns one derivative per sample (a tensor shaped like t_p), without "
-                "summing or averaging: combining the samples is grad_fn's job.",
-                lambda t_p, t_c: (2 * (t_p - t_c) / len(t_p)).sum()),
+        Mistake(_PER_SAMPLE, lambda t_p, t_c: (2 * (t_p - t_c) / len(t_p)).sum()),
+        Mistake(_PER_SAMPLE, lambda t_p, t_c: (2 * (t_p - t_c) / len(t_p)).mean()),
     ),
 )
 
@@ -115,6 +119,20 @@ def _dmodel_cases(rng: np.random.Generator) -> Sequence[Case]:
     return cases
 
 
+def _one_per_sample(args: tuple[Any, ...], value: np.ndarray) -> np.ndarray:
+    """A derivative of the prediction is a single number or one per sample: its shape must
+    broadcast with ``t_u`` *to* ``t_u``'s shape (``grad_fn`` multiplies it by ``dloss_fn``)."""
+    shape = tuple(np.shape(args[0]))
+    try:
+        fits = np.broadcast_shapes(value.shape, shape) == shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise CoercionError(f"expected a single number or one value per sample (shape {shape}, like "
+                            f"t_u), got shape {value.shape}")
+    return value
+
+
 # w and b are never 0 or 1 here: some wrong answers (w, b, 0, 1) would look alike.
 _dmodel_public = (
     Case((_T_U.clone(), torch.tensor(2.0), torch.tensor(-3.0))),
@@ -130,6 +148,7 @@ dmodel_dw = Check(
     hidden=_dmodel_cases,
     coerce=as_array,
     compare=close_arrays(rtol=1e-6, atol=1e-9, broadcast=True),
+    interpret=_one_per_sample,
     mistakes=(
         Mistake("d(w * t_u + b)/dw is t_u (w's coefficient), not w.", lambda t_u, w, b: w),
         Mistake("1 is the derivative with respect to b; with respect to w it is t_u.",
@@ -149,6 +168,7 @@ dmodel_db = Check(
     hidden=_dmodel_cases,
     coerce=as_array,
     compare=close_arrays(rtol=1e-6, atol=1e-9, broadcast=True),
+    interpret=_one_per_sample,
     mistakes=(
         Mistake("t_u is the derivative with respect to w; b shifts every prediction by exactly b, "
                 "so d(w * t_u + b)/db = 1.",
@@ -239,12 +259,6 @@ grad_fn = Check(
 # training_loop
 
 
-def _silent_training_loop(n_epochs: int, learning_rate: float, params: torch.Tensor, t_u: torch.Tensor,
-                          t_c: torch.Tensor) -> torch.Tensor:
-    """The reference without its printing (whatever it prints would land in the student's test cell)."""
-    return ref.training_loop(n_epochs, learning_rate, params, t_u, t_c, print_every=0)
-
-
 def _training_loop_cases(rng: np.random.Generator) -> Sequence[Case]:
     cases = []
     for _ in range(6):  # converging, on other data
@@ -253,14 +267,17 @@ def _training_loop_cases(rng: np.random.Generator) -> Sequence[Case]:
         params = torch.tensor([_round(rng.uniform(-1.0, 1.0)), _round(rng.uniform(-1.0, 1.0))], dtype=dtype)
         stable = 2.0 / (2.0 * float((t_u.double() ** 2).mean() + 1.0))  # below 2 / largest curvature
         learning_rate = _round(rng.uniform(0.05, 0.5) * stable, 2)
-        cases.append(Case((int(rng.integers(2, 150)), learning_rate, params, t_u, t_c)))
-    for _ in range(2):  # diverging: stop at the first loss that is not finite
+        n_epochs = int(rng.integers(2, 150))
+        cases.append(Case((n_epochs, learning_rate, params, t_u, t_c, int(rng.integers(1, n_epochs + 10)))))
+    for violent in (True, False):  # diverging: stop at the first loss that is not finite
         t_u, t_c = _line(rng, int(rng.integers(5, 20)), torch.float32)
-        learning_rate = _round(rng.uniform(0.5, 2.0))
-        cases.append(Case((50, learning_rate, torch.tensor([1.0, 0.0]), 10.0 * t_u, t_c)))
+        # a gentle divergence passes through inf losses before nan ones; a violent one may not
+        learning_rate = _round(rng.uniform(0.5, 2.0)) if violent else 1e-2
+        print_every = int(rng.integers(1, 4))
+        cases.append(Case((50, learning_rate, torch.tensor([1.0, 0.0]), 10.0 * t_u, t_c, print_every)))
     # Last, so that the first failure a wrong loop meets is an unambiguous one.
-    cases.append(Case((1, 1e-4, torch.tensor([1.0, 0.0]), _T_U.clone(), _T_C.clone())))
-    cases.append(Case((0, 1e-2, torch.tensor([1.0, 0.0]), 0.1 * _T_U, _T_C.clone())))
+    cases.append(Case((1, 1e-4, torch.tensor([1.0, 0.0]), _T_U.clone(), _T_C.clone(), 1)))
+    cases.append(Case((0, 1e-2, torch.tensor([1.0, 0.0]), 0.1 * _T_U, _T_C.clone(), 500)))
     return cases
 
 
@@ -269,14 +286,15 @@ def _wrong_training_loop(step: Callable[[Any, float, Any], Any] = lambda p, lr, 
                          stop: str = "before", returns: str = "params") -> Callable[..., Any]:
     """A wrong training loop: ``step`` updates, ``epochs`` counts, ``stop`` says when divergence stops it,
     ``returns`` what it hands back (``"params"``, or ``"loss"``: the last loss it computed)."""
-    def wrong(n_epochs: int, learning_rate: float, params: Any, t_u: Any, t_c: Any) -> Any:
+    def wrong(n_epochs: int, learning_rate: float, params: Any, t_u: Any, t_c: Any,
+              print_every: int = 500) -> Any:
         loss = math.nan
         for _ in epochs(n_epochs):
             w, b = params
             t_p = w * t_u + b
             loss = float(((t_p - t_c) ** 2).mean())
             if stop == "before" and not math.isfinite(loss):
-                break
+                return params
             if stop == "nan" and math.isnan(loss):
                 break
             dloss = 2 * (t_p - t_c) / len(t_p)
@@ -289,21 +307,23 @@ def _wrong_training_loop(step: Callable[[Any, float, Any], Any] = lambda p, lr, 
 
 training_loop = Check(
     name="training_loop",
-    params=("n_epochs", "learning_rate", "params", "t_u", "t_c"),
-    reference=_silent_training_loop,
+    params=("n_epochs", "learning_rate", "params", "t_u", "t_c", "print_every"),
+    reference=ref.training_loop,
     public=(
-        Case((200, 1e-2, torch.tensor([1.0, 0.0]), 0.1 * _T_U, _T_C.clone())),
-        Case((100, 1e-4, torch.tensor([1.0, 0.0]), _T_U.clone(), _T_C.clone())),
-        Case((3, 1e-2, torch.tensor([1.0, 0.0]), 0.1 * _T_U, _T_C.clone())),
-        Case((100, 1e-2, torch.tensor([1.0, 0.0]), _T_U.clone(), _T_C.clone())),
+        Case((200, 1e-2, torch.tensor([1.0, 0.0]), 0.1 * _T_U, _T_C.clone(), 50)),
+        Case((100, 1e-4, torch.tensor([1.0, 0.0]), _T_U.clone(), _T_C.clone(), 30)),
+        Case((3, 1e-2, torch.tensor([1.0, 0.0]), 0.1 * _T_U, _T_C.clone(), 1)),
+        Case((100, 1e-2, torch.tensor([1.0, 0.0]), _T_U.clone(), _T_C.clone(), 1)),
     ),
     hidden=_training_loop_cases,
     coerce=as_array,
     compare=close_arrays(rtol=1e-5, atol=1e-6),
+    output=compare_training_output,
     what="function returning the trained params",
     mistakes=(
-        Mistake("your loop does not stop when the loss stops being finite: check it every epoch (e.g. "
-                "`if not math.isfinite(float(loss))`), print a message and return params right away.",
+        Mistake("your loop does not stop at the first loss that is not finite (inf counts, as well as "
+                "nan): check every epoch, before the step, with `math.isfinite(float(loss))`, print a "
+                "message and return params right away.",
                 _wrong_training_loop(stop="never")),
         Mistake("you only stop at nan; inf is not finite either — test with math.isfinite (or "
                 "torch.isfinite), which catches both.",
@@ -315,7 +335,8 @@ training_loop = Check(
                 _wrong_training_loop(step=lambda p, lr, g: p + lr * g)),
         Mistake("you forgot the learning rate: params - learning_rate * grad.",
                 _wrong_training_loop(step=lambda p, lr, g: p - g)),
-        Mistake("params never change: assign the update back, params = params - learning_rate * grad.",
+        Mistake("the params you return are the ones you were given: nothing changed them. Assign each "
+                "update back (params = params - learning_rate * grad) and return after the loop.",
                 _wrong_training_loop(step=lambda p, lr, g: p)),
         Mistake("you ran one epoch too few: range(1, n_epochs + 1) counts n_epochs epochs, "
                 "range(1, n_epochs) only n_epochs - 1.",
@@ -336,8 +357,7 @@ ANSWER_KEY = {f"course_lib.linear.{name}": name for name in CHECKS} | {
     # runs lesson 03's training loop (on the student's grad_fn): a training_loop in disguise
     "course_lib.plotting.linear.descent_path": None}
 MISTAKE_FACTORIES = tuple(f"course_lib.checks.linear.{name}"
-                          for name in ("_wrong_grad_fn", "_right_dloss", "_wrong_training_loop",
-                                       "_silent_training_loop"))
+                          for name in ("_wrong_grad_fn", "_right_dloss", "_wrong_training_loop"))
 """Helpers that make a correct answer when given the right arguments; off in the sandbox too."""
 """The course's answers to this lesson's exercises, switched off while it is graded
 (:mod:`.answer_key`): each maps to the exercise whose student function stands in for it."""
