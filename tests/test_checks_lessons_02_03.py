@@ -1,9 +1,10 @@
-"""The checks of lessons 02 and 03: they pass the reference, fail every known mistake with its hint,
-accept other correct ways of writing the exercise, and cannot be fooled by what a student returns."""
+"""The checks of lessons 02 and 03: their hidden cases cover what the public ones do not, they accept
+other correct ways of writing an exercise, and they name the mistakes the lessons are built around.
 
-import inspect
+The contract every check keeps (the answer passes, each mistake gets its hint, rigged values fail, …)
+is tested once for all lessons in ``test_check_contract.py``."""
+
 import math
-import warnings
 
 import numpy as np
 import pytest
@@ -19,144 +20,6 @@ from course_lib.checks.arrays import Named, close_arrays
 from course_lib.checks.text import fmt
 
 CHECKS = {**checks_02.CHECKS, **checks_03.CHECKS}
-
-# What a student who gets everything right would write (the reference of each exercise).
-REFERENCES = {
-    "central_difference": derivatives.central_difference,
-    "fixed_central_difference": derivatives.central_difference,
-    "numerical_grad": derivatives.numerical_grad,
-    "best_delta": derivatives.best_delta,
-    "dloss_fn": linear.dloss_fn,
-    "dmodel_dw": linear.dmodel_dw,
-    "dmodel_db": linear.dmodel_db,
-    "grad_fn": linear.grad_fn,
-    "training_loop": linear.training_loop,
-}
-
-MISTAKES = [(name, index) for name, check in CHECKS.items() for index in range(len(check.mistakes))]
-
-
-def test_every_exercise_has_a_check_and_a_reference():
-    assert set(checks_02.CHECKS) == {"central_difference", "numerical_grad", "fixed_central_difference",
-                                     "best_delta"}
-    assert set(checks_03.CHECKS) == {"dloss_fn", "dmodel_dw", "dmodel_db", "grad_fn", "training_loop"}
-    assert set(REFERENCES) == set(CHECKS)
-    for name, check in CHECKS.items():
-        assert check.name == name
-
-
-@pytest.mark.parametrize("name", sorted(CHECKS))
-def test_parameter_names_are_the_references(name):
-    check = CHECKS[name]
-    names = list(inspect.signature(REFERENCES[name]).parameters)
-    assert tuple(names[:len(check.params)]) == check.params
-
-
-@pytest.mark.parametrize("hidden", [False, True], ids=["public", "hidden"])
-@pytest.mark.parametrize("name", sorted(CHECKS))
-def test_the_reference_passes(name, hidden, capsys):
-    CHECKS[name](REFERENCES[name], hidden=hidden)
-    assert capsys.readouterr().out.splitlines()[-1].startswith(f"✓ {name} passes all")
-
-
-@pytest.mark.parametrize("hidden", [False, True], ids=["public", "hidden"])
-@pytest.mark.parametrize(("name", "index"), MISTAKES)
-def test_every_known_mistake_fails_with_its_hint(name, index, hidden):
-    check = CHECKS[name]
-    mistake = check.mistakes[index]
-    with pytest.raises(AssertionError) as failure:
-        check(mistake.implementation, hidden=hidden)
-    assert f"Hint: {mistake.hint}" in str(failure.value)
-
-
-@pytest.mark.parametrize("name", sorted(CHECKS))
-def test_an_unwritten_exercise_fails(name):
-    def unwritten(*args):
-        raise NotImplementedError()
-
-    with pytest.raises(AssertionError, match="not written yet"):
-        CHECKS[name](unwritten)
-
-
-class RiggedEquality:
-    """Claims to equal anything."""
-
-    def __eq__(self, other):
-        return True
-
-    def __ne__(self, other):
-        return False
-
-    __hash__ = object.__hash__
-
-
-class RiggedFloat(float):
-    def __eq__(self, other):
-        return True
-
-    __hash__ = float.__hash__
-
-
-class RiggedTensor(torch.Tensor):
-    def __eq__(self, other):
-        return True
-
-    __hash__ = torch.Tensor.__hash__
-
-
-def rigged_tensor_like(value):
-    """Zeros of the reference's shape, in a tensor subclass whose == always says yes."""
-    shape = np.shape(np.asarray(value, dtype=float)) if not isinstance(value, torch.Tensor) else value.shape
-    return torch.zeros(shape).as_subclass(RiggedTensor)
-
-
-@pytest.mark.parametrize("rig", ["object", "float", "tensor"])
-@pytest.mark.parametrize("name", sorted(CHECKS))
-def test_a_rigged_return_value_fails(name, rig):
-    check = CHECKS[name]
-    reference = REFERENCES[name]
-
-    def cheat(*args):
-        if rig == "object":
-            return RiggedEquality()
-        if rig == "float":
-            return RiggedFloat(-123.0)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return rigged_tensor_like(reference(*args))
-
-    with pytest.raises(AssertionError):
-        check(cheat)
-
-
-@pytest.mark.parametrize("name", sorted(CHECKS))
-def test_warnings_and_stderr_do_not_leak_from_a_failing_check(name, capsys):
-    check = CHECKS[name]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        for mistake in check.mistakes:
-            with pytest.raises(AssertionError):
-                check(mistake.implementation)
-    assert capsys.readouterr().err == ""
-
-
-@pytest.mark.parametrize("name", sorted(CHECKS))
-def test_case_descriptions_are_short_readable_one_liners(name):
-    check = CHECKS[name]
-    for case in check.cases() + check.cases(hidden=True):
-        text = case.describe(check.name, check.params)
-        assert text.startswith(f"{name}(")
-        assert "\n" not in text and len(text) < 700
-        for noise in ("<function", "<class", " at 0x", "<lambda>", "grad_fn="):
-            assert noise not in text
-
-
-@pytest.mark.parametrize("name", sorted(CHECKS))
-def test_hidden_cases_are_reproducible(name):
-    check = CHECKS[name]
-    first = [case.describe(name, check.params) for case in check.cases(hidden=True)]
-    second = [case.describe(name, check.params) for case in check.cases(hidden=True)]
-    assert first == second
 
 
 def _arrays_in(case):
@@ -201,12 +64,6 @@ def numerical_grad_with_unit_vectors(loss_of_params, params, delta):
     return torch.stack(slopes) if isinstance(params, torch.Tensor) else np.array(slopes)
 
 
-def numerical_grad_that_scribbles_on_params(loss_of_params, params, delta):
-    result = derivatives.numerical_grad(loss_of_params, params, delta)
-    params[:] = 0  # harmless to the check: every call gets its own copy of the arguments
-    return result
-
-
 def best_delta_by_hand(f, dfdx, x, dtype):
     errors = [abs(float((f(dtype(x) + dtype(h)) - f(dtype(x) - dtype(h))) / dtype(2 * h)) - dfdx(x))
               for h in derivatives.DELTAS]
@@ -226,17 +83,17 @@ def grad_fn_the_books_first_way(t_u, t_c, t_p, w, b):
     return torch.stack([(dloss * t_u).mean(), dloss.mean()])
 
 
-def training_loop_in_place(n_epochs, learning_rate, params, t_u, t_c):
-    for _ in range(n_epochs):
+def training_loop_with_torch_isfinite(n_epochs, learning_rate, params, t_u, t_c, print_every=500):
+    for epoch in range(1, n_epochs + 1):
         t_p = params[0] * t_u + params[1]
         loss = torch.mean((t_p - t_c) ** 2)
         if not torch.isfinite(loss):
-            print("diverged")
-            break
+            print(f"diverged at epoch {epoch} (loss {loss.item()})")
+            return params
         dloss = (t_p - t_c) * 2 / len(t_p)
-        with torch.no_grad():
-            params -= learning_rate * torch.stack([(dloss * t_u).sum(), dloss.sum()])
-    t_u.mul_(0)  # harmless to the check, as above
+        params = params - learning_rate * torch.stack([(dloss * t_u).sum(), dloss.sum()])
+        if epoch % print_every == 0:
+            print(f"Epoch {epoch}, Loss {loss.item():.4e}")
     return params
 
 
@@ -244,12 +101,11 @@ ALTERNATIVES = [
     ("central_difference", central_halving_twice),
     ("fixed_central_difference", central_halving_twice),
     ("numerical_grad", numerical_grad_with_unit_vectors),
-    ("numerical_grad", numerical_grad_that_scribbles_on_params),
     ("best_delta", best_delta_by_hand),
     ("dloss_fn", dloss_fn_with_shape),
     ("dmodel_db", dmodel_db_as_ones),
     ("grad_fn", grad_fn_the_books_first_way),
-    ("training_loop", training_loop_in_place),
+    ("training_loop", training_loop_with_torch_isfinite),
 ]
 
 
@@ -286,13 +142,13 @@ def test_grad_fn_dividing_by_n_twice_is_named():
 
 
 def test_training_loop_that_never_stops_is_told_to_stop():
-    def relentless(n_epochs, learning_rate, params, t_u, t_c):
+    def relentless(n_epochs, learning_rate, params, t_u, t_c, print_every=500):
         for _ in range(n_epochs):
             w, b = params
             params = params - learning_rate * linear.grad_fn(t_u, t_c, w * t_u + b, w, b)
         return params
 
-    with pytest.raises(AssertionError, match="does not stop when the loss stops being finite"):
+    with pytest.raises(AssertionError, match="does not stop at the first loss that is not finite"):
         checks_03.training_loop(relentless)
 
 
@@ -306,13 +162,12 @@ def test_best_delta_windows_separate_float64_from_float32():
 
 
 def test_best_delta_rejects_a_non_positive_step():
-    with pytest.raises(AssertionError, match="positive step size"):
+    with pytest.raises(AssertionError, match="expected one of the steps in DELTAS"):
         checks_02.best_delta(lambda f, dfdx, x, dtype: 0.0)
 
 
 def test_training_loop_check_prints_nothing_of_its_own(capsys):
-    checks_03.training_loop(lambda n, lr, params, t_u, t_c: linear.training_loop(n, lr, params, t_u, t_c,
-                                                                                 print_every=0))
+    checks_03.training_loop(linear.training_loop)  # it prints, and the check compares what it prints
     assert capsys.readouterr().out.strip() == "✓ training_loop passes all 4 public cases."
 
 
