@@ -1,17 +1,115 @@
-"""Typical wrong answers per lesson, one module each (``lNN.py``), for the notebook tests.
+"""Typical wrong answers, and accepted alternatives, per lesson: one module each (``lNN.py``).
 
-Each module defines ``LESSON`` (the lesson's folder name) and ``WRONG_ANSWERS``: a list of
-``(exercise, source, hint)`` — the source replaces the exercise's solution cell in an otherwise
-correct notebook, and the exercise's test cell must then fail with ``hint`` in its message.
-Every exercise needs at least two.
+Each module defines ``LESSON`` (the lesson's folder name), ``WRONG_ANSWERS`` and ``ALTERNATIVES``,
+written as *edits of the instructor's solution* (the solution cell's source, markers stripped):
+
+- :class:`Wrong` ``(exercise, old, new, hint)``: replace ``old`` by ``new`` (each ``old`` must occur
+  exactly once, so the table follows later edits of the lesson and fails loudly when it no longer
+  applies; ``old`` and ``new`` may be tuples, for several edits of one cell). The exercise's test
+  cell must then fail with an ``AssertionError`` whose message contains ``hint``; ``hint=None``
+  means the answer matches no known mistake, so the message must have no ``Hint:`` line.
+- :class:`Rewritten` ``(exercise, source, hint)``: the escape hatch for a wrong answer that is not
+  an edit of the solution (a different approach altogether), written out whole.
+- :class:`Alternative` ``(exercise, old, new)``: another correct way to write the exercise; its test
+  cell must pass.
+
+Every exercise needs at least two wrong answers and one alternative. ``WRONG_ANSWERS`` (this
+package's) maps each lesson to ``(exercise, source, hint)`` triples with the edits applied, for the
+grading and red-team suites, which hand in whole sources.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
+from collections.abc import Iterator, Mapping
+from typing import NamedTuple
 
-WRONG_ANSWERS: dict[str, list[tuple[str, str, str]]] = {}
-for _info in pkgutil.iter_modules(__path__):
-    _module = importlib.import_module(f"{__name__}.{_info.name}")
-    WRONG_ANSWERS[_module.LESSON] = _module.WRONG_ANSWERS
+from ..notebooks import SOLUTIONS, cell, read, strip_markers
+
+Edit = str | tuple[str, ...]
+
+
+class Wrong(NamedTuple):
+    """A wrong answer: the solution with ``old`` replaced by ``new``; its check says ``hint``."""
+
+    exercise: str
+    old: Edit
+    new: Edit
+    hint: str | None
+
+    def source(self, lesson: str) -> str:
+        return apply_edits(solution_source(lesson, self.exercise), self.old, self.new)
+
+
+class Rewritten(NamedTuple):
+    """A wrong answer that is not an edit of the solution (another approach), written out whole."""
+
+    exercise: str
+    written: str
+    hint: str | None
+
+    def source(self, lesson: str) -> str:  # noqa: ARG002 - same interface as Wrong
+        return self.written
+
+
+class Alternative(NamedTuple):
+    """Another correct answer: the solution with ``old`` replaced by ``new``; its check passes."""
+
+    exercise: str
+    old: Edit
+    new: Edit
+
+    def source(self, lesson: str) -> str:
+        return apply_edits(solution_source(lesson, self.exercise), self.old, self.new)
+
+
+@functools.cache
+def solution_source(lesson: str, exercise: str) -> str:
+    """The instructor's solution cell of ``exercise``, markers stripped (what the student would see
+    after writing the course's answer)."""
+    return strip_markers(cell(read(SOLUTIONS / lesson / f"{lesson}.ipynb"), exercise).source)
+
+
+def apply_edits(source: str, old: Edit, new: Edit) -> str:
+    """``source`` with each ``old`` replaced by the matching ``new``; each ``old`` must occur once."""
+    olds, news = (old, new) if isinstance(old, tuple) else ((old,), (new,))
+    assert len(olds) == len(news), f"{len(olds)} old fragments for {len(news)} new ones"
+    for before, after in zip(olds, news, strict=True):
+        count = source.count(before)
+        assert count == 1, (
+            f"the edit's old text occurs {count} times in the solution (must be once); "
+            f"update tests/wrong_answers:\n{before}\n--- in ---\n{source}"
+        )
+        source = source.replace(before, after)
+    return source
+
+
+def _modules() -> dict[str, object]:
+    modules = {}
+    for info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        modules[module.LESSON] = module
+    return modules
+
+
+_MODULES = _modules()
+WRONG: dict[str, list[Wrong | Rewritten]] = {lesson: m.WRONG_ANSWERS for lesson, m in _MODULES.items()}
+ALTERNATIVES: dict[str, list[Alternative]] = {lesson: m.ALTERNATIVES for lesson, m in _MODULES.items()}
+
+
+class _Sources(Mapping):
+    """lesson -> ``[(exercise, source, hint), ...]``, the edits applied when a lesson is looked up."""
+
+    def __getitem__(self, lesson: str) -> list[tuple[str, str, str | None]]:
+        return [(wrong.exercise, wrong.source(lesson), wrong.hint) for wrong in WRONG[lesson]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(WRONG)
+
+    def __len__(self) -> int:
+        return len(WRONG)
+
+
+WRONG_ANSWERS: Mapping[str, list[tuple[str, str, str | None]]] = _Sources()

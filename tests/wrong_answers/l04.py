@@ -1,187 +1,202 @@
-"""Typical wrong answers to lesson 04's exercises, as a student would write them."""
+"""Lesson 04: typical wrong answers and accepted alternatives, as edits of the solution."""
+
+from . import Alternative, Rewritten, Wrong
 
 LESSON = "04_autograd_engine"
 
-_ADD = "def add_local_grads(a, b):\n    return {add}\n"
-_MUL = "def mul_local_grads(a, b):\n    return {mul}\n"
-
-
-def _add_mul(add: str = "1.0, 1.0", mul: str = "b, a") -> str:
-    return _ADD.format(add=add) + "\n\n" + _MUL.format(mul=mul)
-
-
-def _relu_tanh(relu: str = "1.0 if x > 0 else 0.0", tanh: str = "1 - math.tanh(x) ** 2") -> str:
-    return (f"def relu_local_grad(x):\n    return {relu}\n\n\n"
-            f"def tanh_local_grad(x):\n    return {tanh}\n")
-
-
+# The recursive sort of the notebook's text (section 4), with the limit raised far enough that
+# Python does not stop it: still recursive, which the exercise forbids.
 _RECURSIVE_ORDER = """\
+import sys
+
+sys.setrecursionlimit(1_000_000)
+
+
 def topological_order(root):
+    "Every node root depends on, each after its inputs (recursive depth-first search)."
     order, visited = [], set()
 
-    def build(node):
+    def place(node):
         if node not in visited:
             visited.add(node)
             for parent in node._parents:
-                build(parent)
+                place(parent)
             order.append(node)
 
-    build(root)
+    place(root)
     return order
 """
 
-_ROOT_FIRST_ORDER = """\
-def topological_order(root):
-    order, visited = [], set()
-    stack = [(root, False)]
-    while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)
-        elif node not in visited:
-            visited.add(node)
-            stack.append((node, True))
-            for parent in node._parents:
-                stack.append((parent, False))
-    return order[::-1]
-"""
-
-_PREORDER = """\
-def topological_order(root):
-    order, visited = [], set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node not in visited:
-            visited.add(node)
-            order.append(node)
-            for parent in node._parents:
-                stack.append(parent)
-    return order
-"""
-
-_BACKWARD = """\
-def backward(root):
-{seed}    for node in {order}:
-        for parent, local_grad in zip(node._parents, node._local_grads):
-            parent.grad {update}
-"""
+_PUSH_SELF = "            stack.append((node, True))\n"
+_ZIP = "zip(node._parents, node._local_grads, strict=True)"
+_UPDATE = "parent.grad += local_grad * node.grad"
+_OWN_LOOP = (
+    "            self.grad = 1.0\n"
+    "            for node in {order}:\n"
+    "                for parent, local_grad in zip(node._parents, node._local_grads):\n"
+    "                    parent.grad {update}\n"
+)
+_CALLS_BACKWARD = "            backward(self)  # your function of Exercise 6\n"
 
 
-def _backward(seed: str = "    root.grad = 1.0\n", order: str = "reversed(topological_order(root))",
-              update: str = "+= local_grad * node.grad") -> str:
-    return _BACKWARD.format(seed=seed, order=order, update=update)
-
-
-_VALUE = """\
-class Value:
-    def __init__(self, data, _parents=(), _local_grads=(), _op=""):
-        self.data = data
-        self.grad = 0.0
-        self._parents = _parents
-        self._local_grads = _local_grads
-        self._op = _op
-
-    def __add__(self, other):
-        other = other if isinstance(other, Value) else Value(other)
-        return Value(self.data + other.data, (self, other), (1.0, 1.0), "+")
-
-    def __mul__(self, other):
-        other = other if isinstance(other, Value) else Value(other)
-        return Value(self.data * other.data, (self, other), {mul_grads}, "*")
-
-    def __pow__(self, n):
-        return Value(self.data**n, (self,), ({pow_grad},), f"**{{n}}")
-
-    def relu(self):
-        return Value(max(0.0, self.data), (self,), ({relu_grad},), "relu")
-
-    def tanh(self):
-        t = math.tanh(self.data)
-        return Value(t, (self,), (1 - t**2,), "tanh")
-
-    def __neg__(self):
-        return self * -1
-
-    def __sub__(self, other):
-        return self + (-other)
-
-    def __truediv__(self, other):
-        return self * other**-1
-
-    def __radd__(self, other):
-        return self + other
-
-    def __rsub__(self, other):
-        return Value(other) - self
-
-    def __rmul__(self, other):
-        return self * other
-
-    def __rtruediv__(self, other):
-        return Value(other) / self
-
-    def backward(self):
-        self.grad = 1.0
-        for node in {order}:
-            for parent, local_grad in zip(node._parents, node._local_grads):
-                parent.grad {update}
-"""
-
-
-def _value(mul_grads: str = "(other.data, self.data)", pow_grad: str = "n * self.data ** (n - 1)",
-           relu_grad: str = "1.0 if self.data > 0 else 0.0", order: str = "reversed(topological_order(self))",
-           update: str = "+= local_grad * node.grad") -> str:
-    return _VALUE.format(mul_grads=mul_grads, pow_grad=pow_grad, relu_grad=relu_grad, order=order,
-                         update=update)
-
-
-_STEP = """\
-def train_step(model, X, y, learning_rate):
-    loss, accuracy = hinge_loss(model, X, y)
-{before}    loss.backward()
-{after}    for p in model.parameters():
-        p.data {update}
-    return loss.data, accuracy
-"""
-
-
-def _step(before: str = "    model.zero_grad()\n", after: str = "",
-          update: str = "-= learning_rate * p.grad") -> str:
-    return _STEP.format(before=before, after=after, update=update)
+def _own_loop(
+    order: str = "reversed(topological_order(self))", update: str = "+= local_grad * node.grad"
+) -> str:
+    """Value.backward with its own loop in place of the call to the student's backward()."""
+    return _OWN_LOOP.format(order=order, update=update)
 
 
 WRONG_ANSWERS = [
-    # (exercise, the student's wrong code, a fragment of the hint its check must give)
-    ("add_mul_local_grads", _add_mul(add="a, b"), "those are the inputs themselves"),
-    ("add_mul_local_grads", _add_mul(mul="a, b"), "you swapped them"),
-    ("add_mul_local_grads", _add_mul(add="b, a"), "(b, a) is the rule for a * b"),
-    ("add_mul_local_grads", _add_mul(mul="1.0, 1.0"), "(1, 1) is the rule for a + b"),
-    ("pow_local_grad", "def pow_local_grad(x, n):\n    return x ** (n - 1)", "you forgot the exponent"),
-    ("pow_local_grad", "def pow_local_grad(x, n):\n    return n * x ** n", "the power drops by one"),
-    ("relu_tanh_local_grads", _relu_tanh(relu="1.0"), "passes the gradient through for negative inputs"),
-    ("relu_tanh_local_grads", _relu_tanh(relu="max(0.0, x)"), "that is relu(x) itself"),
-    ("relu_tanh_local_grads", _relu_tanh(tanh="1 - x ** 2"), "uses the *output* t = tanh(x)"),
-    ("relu_tanh_local_grads", _relu_tanh(tanh="1 - math.tanh(x)"), "square the output"),
-    ("topological_order", _ROOT_FIRST_ORDER, "your list starts with the root"),
-    ("topological_order", _RECURSIVE_ORDER, "your sort is recursive"),
-    ("topological_order", _PREORDER, "as soon as you reach it"),
-    ("counterexample", "def counterexample():\n    x = Value(2.0)\n    w = Value(3.0)\n    return x, x * w",
-     "used by one operation only"),
-    ("counterexample", "def counterexample():\n    x = Value(0.0)\n    return x, x * x",
-     "happens to give the right number"),
-    ("counterexample", "def counterexample():\n    x = Value(2.0)\n    w = Value(3.0)\n"
-     "    twice = w + w\n    return x, x * twice", "does not flow through it"),
-    ("backward", _backward(update="= local_grad * node.grad"), "(b = a + a) must collect the gradient"),
-    ("backward", _backward(order="topological_order(root)"), "*reverse* topological order"),
-    ("backward", _backward(seed=""), "start with root.grad = 1.0"),
-    ("backward", _backward(update="+= local_grad"), "multiplies the local derivative by the gradient"),
-    ("Value", _value(update="= local_grad * node.grad"), "`+=`"),
-    ("Value", _value(relu_grad="1.0"), "passes the gradient through for negative inputs"),
-    ("Value", _value(pow_grad="self.data ** (n - 1)"), "you left out n"),
-    ("Value", _value(order="topological_order(self)"), "*reverse* topological order"),
-    ("Value", _value(mul_grads="(self.data, other.data)"), "each input's slope is the *other* input"),
-    ("train_step", _step(before=""), "call model.zero_grad() before loss.backward()"),
-    ("train_step", _step(update="+= learning_rate * p.grad"), "you stepped *up* the gradient"),
-    ("train_step", _step(before="", after="    model.zero_grad()\n"), "the parameters did not change"),
+    Wrong("add_mul_local_grads", "return 1.0, 1.0", "return a, b", "those are the inputs themselves"),
+    Wrong("add_mul_local_grads", "return b, a", "return a, b", "you swapped them"),
+    Wrong("add_mul_local_grads", "return 1.0, 1.0", "return b, a", "(b, a) is the rule for a * b"),
+    Wrong("add_mul_local_grads", "return b, a", "return 1.0, 1.0", "(1, 1) is the rule for a + b"),
+    Wrong("add_mul_local_grads", "return b, a", "return b * a, a * b", "that is the product"),
+    Wrong("pow_local_grad", "return n * x ** (n - 1)", "return x ** (n - 1)", "you forgot the exponent"),
+    Wrong("pow_local_grad", "return n * x ** (n - 1)", "return n * x ** n", "the power drops by one"),
+    Wrong("pow_local_grad", "return n * x ** (n - 1)", "return n * x * (n - 1)", None),
+    Wrong(
+        "relu_tanh_local_grads",
+        "return 1.0 if x > 0 else 0.0",
+        "return 1.0",
+        "passes the gradient through for negative inputs",
+    ),
+    Wrong(
+        "relu_tanh_local_grads",
+        "return 1.0 if x > 0 else 0.0",
+        "return max(0.0, x)",
+        "that is relu(x) itself",
+    ),
+    Wrong(
+        "relu_tanh_local_grads", "return 1.0 - t * t", "return 1 - x ** 2", "uses the *output* t = tanh(x)"
+    ),
+    Wrong("relu_tanh_local_grads", "return 1.0 - t * t", "return 1.0 - t", "square the output"),
+    Wrong("relu_tanh_local_grads", "return 1.0 if x > 0 else 0.0", "return 1.0 if x > 1 else 0.0", None),
+    Wrong(
+        "topological_order", "    return order", "    return order[::-1]", "your list starts with the root"
+    ),
+    Rewritten("topological_order", _RECURSIVE_ORDER, "your sort is recursive"),
+    Wrong("topological_order", _PUSH_SELF, "            order.append(node)\n", "as soon as you reach it"),
+    Wrong(
+        "topological_order",
+        ("order, visited = [], set()", "visited.add(node)"),
+        ("order, visited = [], []", "visited.append(node)"),
+        "too slow",
+    ),  # a list as the visited set
+    Wrong(
+        "topological_order",
+        "for parent in reversed(node._parents):",
+        "for parent in node._parents[:1]:",
+        None,
+    ),
+    Wrong(
+        "counterexample",
+        "    out = x + x",
+        "    w = Value(2.0)\n    out = x * w",
+        "used by one operation only",
+    ),
+    Wrong(
+        "counterexample",
+        "    x = Value(3.0)\n    out = x + x",
+        "    x = Value(0.0)\n    out = x * x",
+        "happens to give the right number",
+    ),
+    Wrong(
+        "counterexample",
+        "    out = x + x",
+        "    w = Value(3.0)\n    twice = w + w\n    out = x * twice",
+        "does not flow through it",
+    ),
+    Wrong(
+        "counterexample",
+        ("def counterexample():", "    x = Value(3.0)\n    out = x + x"),
+        ("x = course.Value(3.0)\nout = x + x\n\n\ndef counterexample():", ""),
+        None,
+    ),  # one graph, built once at module level: no false "which is right"
+    Wrong("backward", "parent.grad +=", "parent.grad =", "(b = a + a) must collect the gradient"),
+    Wrong(
+        "backward",
+        "reversed(topological_order(root))",
+        "topological_order(root)",
+        "*reverse* topological order",
+    ),
+    Wrong("backward", "    root.grad = 1.0\n", "", "start with root.grad = 1.0"),
+    Wrong(
+        "backward", _UPDATE, "parent.grad += local_grad", "multiplies the local derivative by the gradient"
+    ),
+    Wrong("backward", _UPDATE, "node.grad += local_grad * parent.grad", None),  # the chain rule reversed
+    Wrong(
+        "backward", _ZIP, "zip(node._parents[:1], node._local_grads[:1], strict=True)", None
+    ),  # a parent skipped
+    Wrong("Value", _CALLS_BACKWARD, _own_loop(update="= local_grad * node.grad"), "`+=`"),
+    Wrong(
+        "Value",
+        "(1.0 if self.data > 0 else 0.0,)",
+        "(1.0,)",
+        "passes the gradient through for negative inputs",
+    ),
+    Wrong("Value", "(n * self.data ** (n - 1),)", "(self.data ** (n - 1),)", "you left out n"),
+    Wrong(
+        "Value", _CALLS_BACKWARD, _own_loop(order="topological_order(self)"), "*reverse* topological order"
+    ),
+    Wrong(
+        "Value",
+        "(other.data, self.data)",
+        "(self.data, other.data)",
+        "each input's slope is the *other* input",
+    ),
+    Wrong("Value", "return self * other**-1", "return self * (1 / other)", None),  # recurses forever
+    Wrong("Value", "        return self * -1\n", "        return Value(-self.data)\n", None),
+    Wrong("train_step", "    model.zero_grad()\n", "", "call model.zero_grad() before loss.backward()"),
+    Wrong("train_step", "p.data -=", "p.data +=", "you stepped *up* the gradient"),
+    Wrong(
+        "train_step",
+        "    model.zero_grad()\n    loss.backward()\n",
+        "    loss.backward()\n    model.zero_grad()\n",
+        "the parameters did not change",
+    ),
+    Wrong("train_step", "p.data -= learning_rate * p.grad", "p.data -= learning_rate * p.data", None),
+]
+
+ALTERNATIVES = [
+    Alternative(
+        "add_mul_local_grads", ("return 1.0, 1.0", "return b, a"), ("return (1, 1)", "return (b, a)")
+    ),
+    Alternative("pow_local_grad", "return n * x ** (n - 1)", "return n * pow(x, n - 1)"),
+    Alternative(
+        "relu_tanh_local_grads",
+        ("return 1.0 if x > 0 else 0.0", "return 1.0 - t * t"),
+        ("return float(x > 0)", "return 1 - math.tanh(x) ** 2"),
+    ),
+    Alternative(
+        "topological_order", "for parent in reversed(node._parents):", "for parent in node._parents:"
+    ),
+    Alternative(
+        "topological_order",
+        "                if parent not in visited:\n                    stack",
+        "                stack",
+    ),
+    Alternative("counterexample", "    out = x + x", "    out = x * x"),
+    Alternative("counterexample", "    out = x + x", "    out = x + x + x"),
+    Alternative(
+        "backward",
+        ("reversed(topological_order(root))", _ZIP),
+        ("topological_order(root)[::-1]", "zip(node._parents, node._local_grads)"),
+    ),
+    Alternative(
+        "backward",
+        f"for parent, local_grad in {_ZIP}:\n            {_UPDATE}",
+        "for i, parent in enumerate(node._parents):\n"
+        "            parent.grad = parent.grad + node._local_grads[i] * node.grad",
+    ),
+    Alternative(
+        "Value",
+        ("        return self * -1\n", "return self + (-other)"),
+        ("        return -1 * self\n", "return self + (-1) * other"),
+    ),
+    Alternative("Value", _CALLS_BACKWARD, _own_loop()),
+    Alternative("train_step", "p.data -= learning_rate * p.grad", "p.data = p.data - learning_rate * p.grad"),
+    Alternative(
+        "train_step", "    model.zero_grad()\n", "    for p in model.parameters():\n        p.grad = 0.0\n"
+    ),
 ]
