@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 from pathlib import Path
 
 import nbformat
@@ -68,3 +69,40 @@ def hidden_lines(source: NotebookNode) -> set[str]:
             elif inside and line.strip():
                 lines.add(line.strip())
     return lines
+
+
+Edit = str | tuple[str, ...]
+"""One fragment of a solution, or several (for several edits of one cell)."""
+
+
+@functools.cache
+def solution_source(lesson: str, exercise: str) -> str:
+    """The instructor's solution cell of ``exercise``, markers stripped (what the student would see
+    after writing the course's answer)."""
+    return strip_markers(cell(read(SOLUTIONS / lesson / f"{lesson}.ipynb"), exercise).source)
+
+
+def apply_edits(source: str, old: Edit, new: Edit) -> str:
+    """``source`` with each ``old`` replaced by the matching ``new``; each ``old`` must occur once, so
+    that an edit fails loudly when the lesson changes."""
+    olds, news = (old, new) if isinstance(old, tuple) else ((old,), (new,))
+    assert len(olds) == len(news), f"{len(olds)} old fragments for {len(news)} new ones"
+    for before, after in zip(olds, news, strict=True):
+        count = source.count(before)
+        assert count == 1, (
+            f"the edit's old text occurs {count} times in the solution (must be once); "
+            f"update the edit:\n{before}\n--- in ---\n{source}"
+        )
+        source = source.replace(before, after)
+    return source
+
+
+def run_solutions(lesson: str, exercises: tuple[str, ...], namespace: dict | None = None,
+                  edits: dict[str, tuple[Edit, Edit]] | None = None) -> dict:
+    """Run the solution cells of ``exercises``, in order, in ``namespace`` (as a student's kernel
+    would, without the rest of the notebook); returns the namespace."""
+    namespace = {} if namespace is None else namespace
+    for exercise in exercises:
+        old, new = (edits or {}).get(exercise, ((), ()))
+        exec(apply_edits(solution_source(lesson, exercise), old, new), namespace)  # noqa: S102
+    return namespace

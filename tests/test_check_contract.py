@@ -31,79 +31,18 @@ from course_lib.checks import Check, core, registry, wire
 from course_lib.checks.programs import Program
 from course_lib.grading.plan import parse_test_cell
 
-from .notebooks import SOLUTIONS, grade_id, grade_test_cells, lesson_names, read, solution_ids
+from .notebooks import SOLUTIONS, grade_id, grade_test_cells, lesson_names, read, run_solutions, solution_ids
 
 # --- the right answers the course has none of: written as a student writes them -------------------
 
 
-class StudentValue:
-    """A correct lesson-04 engine of the student's own (the check refuses the course's ``Value``)."""
+_L04 = "04_autograd_engine"
+_WRITTEN = run_solutions(_L04, ("topological_order", "backward", "Value", "counterexample"),
+                         {"math": math, "course": autograd})
+"""The instructor's solutions of lesson 04, run as a student's kernel runs them: the engine (the
+check refuses the course's ``Value``) and the counterexample (there are many right ones)."""
 
-    def __init__(self, data, _parents=(), _local_grads=()):
-        self.data, self.grad, self._parents, self._local_grads = data, 0.0, _parents, _local_grads
-
-    def __add__(self, other):
-        other = other if isinstance(other, StudentValue) else StudentValue(other)
-        return StudentValue(self.data + other.data, (self, other), (1.0, 1.0))
-
-    def __mul__(self, other):
-        other = other if isinstance(other, StudentValue) else StudentValue(other)
-        return StudentValue(self.data * other.data, (self, other), (other.data, self.data))
-
-    def __pow__(self, n):
-        return StudentValue(self.data**n, (self,), (n * self.data ** (n - 1),))
-
-    def relu(self):
-        return StudentValue(max(0.0, self.data), (self,), (1.0 if self.data > 0 else 0.0,))
-
-    def tanh(self):
-        t = math.tanh(self.data)
-        return StudentValue(t, (self,), (1 - t**2,))
-
-    def __neg__(self):
-        return self * -1
-
-    def __sub__(self, other):
-        return self + (-other)
-
-    def __truediv__(self, other):
-        return self * other**-1
-
-    def __radd__(self, other):
-        return self + other
-
-    def __rsub__(self, other):
-        return StudentValue(other) - self
-
-    def __rmul__(self, other):
-        return self * other
-
-    def __rtruediv__(self, other):
-        return StudentValue(other) / self
-
-    def backward(self):
-        order, visited, stack = [], set(), [(self, False)]
-        while stack:
-            node, inputs_done = stack.pop()
-            if inputs_done:
-                order.append(node)
-            elif node not in visited:
-                visited.add(node)
-                stack.append((node, True))
-                stack.extend((parent, False) for parent in node._parents if parent not in visited)
-        self.grad = 1.0
-        for node in reversed(order):
-            for parent, local_grad in zip(node._parents, node._local_grads, strict=True):
-                parent.grad += local_grad * node.grad
-
-
-def student_counterexample():
-    """A graph on which ``=`` for ``+=`` goes wrong: ``a`` is used twice."""
-    a = autograd.Value(3.0)
-    return a, a + a
-
-
-STUDENT_WRITTEN: dict[str, Any] = {"Value": StudentValue, "counterexample": student_counterexample}
+STUDENT_WRITTEN: dict[str, Any] = {name: _WRITTEN[name] for name in ("Value", "counterexample")}
 """Right answers to the exercises for which the registry names no course function."""
 
 

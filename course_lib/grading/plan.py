@@ -1,6 +1,6 @@
 """What the grader runs in the sandbox in place of each test cell, read from the trusted source.
 
-A test cell follows one convention (see README, "Adding a lesson")::
+A test cell follows one convention (see docs/adding-a-lesson.md)::
 
     from course_lib.checks import learning as check
     check.predict(predict)                  # public cases

@@ -240,8 +240,8 @@ SUBMISSIONS = common.honest() + [
                lambda ctx: Built(ctx.variant(replace={"critical_alpha": ctx.render(
                    snippets.PRELUDE + "_RT_PUBLIC = @PUBLIC@\n\n\n"
                    "def critical_alpha(input):\n"
-                   "    caller = _rt_sys._getframe(1).f_code  # checks call student code in core._run\n"
-                   "    if (caller.co_name == '_run' and 'checks' in caller.co_filename\n"
+                   "    caller = _rt_sys._getframe(1).f_code  # a check calling it\n"
+                   "    if (caller.co_filename.endswith(_RT_RUNNERS)\n"
                    "            and repr((input,)) not in _RT_PUBLIC):\n"
                    "        _rt_signal.signal(_rt_signal.SIGINT, _rt_signal.SIG_IGN)\n"
                    "        while True:\n"

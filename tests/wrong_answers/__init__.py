@@ -20,15 +20,12 @@ grading and red-team suites, which hand in whole sources.
 
 from __future__ import annotations
 
-import functools
 import importlib
 import pkgutil
 from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
-from ..notebooks import SOLUTIONS, cell, read, strip_markers
-
-Edit = str | tuple[str, ...]
+from ..notebooks import Edit, apply_edits, solution_source
 
 
 class Wrong(NamedTuple):
@@ -63,27 +60,6 @@ class Alternative(NamedTuple):
 
     def source(self, lesson: str) -> str:
         return apply_edits(solution_source(lesson, self.exercise), self.old, self.new)
-
-
-@functools.cache
-def solution_source(lesson: str, exercise: str) -> str:
-    """The instructor's solution cell of ``exercise``, markers stripped (what the student would see
-    after writing the course's answer)."""
-    return strip_markers(cell(read(SOLUTIONS / lesson / f"{lesson}.ipynb"), exercise).source)
-
-
-def apply_edits(source: str, old: Edit, new: Edit) -> str:
-    """``source`` with each ``old`` replaced by the matching ``new``; each ``old`` must occur once."""
-    olds, news = (old, new) if isinstance(old, tuple) else ((old,), (new,))
-    assert len(olds) == len(news), f"{len(olds)} old fragments for {len(news)} new ones"
-    for before, after in zip(olds, news, strict=True):
-        count = source.count(before)
-        assert count == 1, (
-            f"the edit's old text occurs {count} times in the solution (must be once); "
-            f"update tests/wrong_answers:\n{before}\n--- in ---\n{source}"
-        )
-        source = source.replace(before, after)
-    return source
 
 
 def _modules() -> dict[str, object]:
