@@ -21,4 +21,4 @@ lint: setup
 	$(BIN)/ruff check .
 
 test: setup lint
-	$(BIN)/python -m pytest --nbval
+	$(BIN)/python -m pytest --nbval -n auto --dist loadscope
