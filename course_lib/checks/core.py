@@ -147,6 +147,10 @@ class Check:
     """Whether the exercise may change its arguments in place (else doing so fails the case)."""
     time_limit: float = CASE_TIME_LIMIT
     """Seconds one case may take where the student's code runs."""
+    returns: Callable[[Any], str | None] | None = None
+    """``returns(value)``: what is wrong with the *kind* of value returned (``None``: nothing), judged
+    where the student's code runs, before ``coerce`` (e.g. a list where the next exercise needs a
+    tensor)."""
 
     def cases(self, hidden: bool = False, seed: int | None = None) -> list[Case]:
         """The public cases, or the hidden ones: drawn from a generator seeded by the check's name,
@@ -200,9 +204,10 @@ def _unwritten_elsewhere(check: Check, exc: NotImplementedError, own: set[Any]) 
     return None if mine or "course_lib" in code.co_filename else code.co_name
 
 
-def _changed(name: str) -> str:
-    return (f"it changed its argument `{name}` in place, so the caller's `{name}` changed too; leave "
-            "the arguments as they are (work on a copy, or build new values)")
+def _changed(change: str) -> str:
+    return (f"it changed its argument {change} in place, and the caller sees that change too. Leave "
+            "the arguments as they are: work on a copy, or build new values (an element shifted and "
+            "shifted back can keep a rounding error)")
 
 
 def _observe_case(check: Check, function: Callable[..., Any], case: Case,
@@ -215,10 +220,14 @@ def _observe_case(check: Check, function: Callable[..., Any], case: Case,
         elsewhere = _unwritten_elsewhere(check, exc, own)
         if elsewhere is None:
             raise
-        return {"raised": f"NotImplementedError: it calls `{elsewhere}`, which is not written yet"}
+        return {"raised": f"NotImplementedError: it calls `{elsewhere}`, which is not written yet (or "
+                          f"its cell was run again with the stub: run your `{elsewhere}` cell)"}
     except Exception as exc:  # noqa: BLE001 - any error in student code is a failed case
         return {"raised": f"{type(exc).__name__}: {exc}"}
+    kind = check.returns(ran.value) if check.returns is not None else None
     try:
+        if kind is not None:
+            raise CoercionError(kind)
         observation: Observation = {"value": wire.encode(check.coerce(ran.value))}
     except (CoercionError, wire.WireError) as exc:
         observation = {"invalid": str(exc)}

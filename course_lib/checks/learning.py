@@ -33,7 +33,8 @@ predict = Check(
     name="predict",
     params=("input", "weight"),
     reference=ref.predict,
-    public=(Case((0.5, 0.8)), Case((8.5, 0.1)), Case((2.0, -0.3)), Case((-1.5, 2.0))),
+    public=(Case((0.5, 0.8)), Case((8.5, 0.1)), Case((2.0, -0.3)), Case((-1.5, 2.0)),
+            Case((1.37, 0.259))),
     hidden=_predict_cases,
     mistakes=(
         Mistake("the network *multiplies* the input by the weight; you added them.",
@@ -154,7 +155,9 @@ train = Check(
         Mistake("you record the error *after* each update; history[0] must be the error of the "
                 "starting weight, measured before the first update.",
                 _train_mistake(record_after=True)),
-        Mistake("your weight never changes: assign the result of the step back to `weight`.",
+        Mistake("every iteration records the same error: the prediction it measures never changes. "
+                "Assign the step's result back to `weight`, and predict again with the new weight in "
+                "each iteration.",
                 _train_mistake(update=False)),
         Mistake("you forgot the learning rate alpha in the update.",
                 _train_mistake(use_alpha=False)),

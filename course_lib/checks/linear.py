@@ -12,6 +12,7 @@ book's first version (``dloss_fn = 2 (t_p − t_c)``, a mean in ``grad_fn``) yie
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -26,6 +27,25 @@ from .core import Case, Check, Mistake
 from .printed import compare_training_output
 
 _T_C, _T_U = temperature()
+
+
+def _tensor(what: str) -> Callable[[Any], str | None]:
+    """``returns`` for an exercise that returns a tensor: the next exercise computes with it (a list
+    or an array would pass here and break there)."""
+    def kind(value: Any) -> str | None:
+        if isinstance(value, torch.Tensor):
+            return None
+        forgot = " (did you forget `return`?)" if value is None else ""
+        return f"expected {what}, got a {type(value).__name__}{forgot}"
+    return kind
+
+
+def _tensor_or_number(value: Any) -> str | None:
+    """``returns`` for a derivative of the prediction: a number, or a tensor (one value per sample)."""
+    if isinstance(value, torch.Tensor) or (isinstance(value, numbers.Real) and not isinstance(value, bool)):
+        return None
+    forgot = " (did you forget `return`?)" if value is None else ""
+    return f"expected a number or a tensor, got a {type(value).__name__}{forgot}"
 
 
 def _round(value: float, digits: int = 3) -> float:
@@ -79,6 +99,7 @@ dloss_fn = Check(
     ),
     hidden=_dloss_fn_cases,
     coerce=as_array,
+    returns=_tensor("a tensor shaped like t_p"),
     compare=close_arrays(rtol=1e-5, atol=1e-8),
     what="function returning one derivative per sample",
     mistakes=(
@@ -147,6 +168,7 @@ dmodel_dw = Check(
     public=_dmodel_public,
     hidden=_dmodel_cases,
     coerce=as_array,
+    returns=_tensor_or_number,
     compare=close_arrays(rtol=1e-6, atol=1e-9, broadcast=True),
     interpret=_one_per_sample,
     mistakes=(
@@ -167,6 +189,7 @@ dmodel_db = Check(
     public=_dmodel_public,
     hidden=_dmodel_cases,
     coerce=as_array,
+    returns=_tensor_or_number,
     compare=close_arrays(rtol=1e-6, atol=1e-9, broadcast=True),
     interpret=_one_per_sample,
     mistakes=(
@@ -230,6 +253,7 @@ grad_fn = Check(
     ),
     hidden=_grad_fn_cases,
     coerce=as_array,
+    returns=_tensor("a tensor of shape (2,)"),
     compare=close_arrays(rtol=1e-5, atol=1e-8, relative_to_largest=True),
     what="function returning the gradient [dL/dw, dL/db]",
     mistakes=(
@@ -259,6 +283,10 @@ grad_fn = Check(
 # training_loop
 
 
+_BROKEN_READING = torch.where(torch.arange(len(_T_U)) == 1, torch.tensor(math.nan), 0.1 * _T_U)
+"""Rescaled readings, one of them missing (nan): the loss is nan from the first epoch, with no inf."""
+
+
 def _training_loop_cases(rng: np.random.Generator) -> Sequence[Case]:
     cases = []
     for _ in range(6):  # converging, on other data
@@ -275,6 +303,10 @@ def _training_loop_cases(rng: np.random.Generator) -> Sequence[Case]:
         learning_rate = _round(rng.uniform(0.5, 2.0)) if violent else 1e-2
         print_every = int(rng.integers(1, 4))
         cases.append(Case((50, learning_rate, torch.tensor([1.0, 0.0]), 10.0 * t_u, t_c, print_every)))
+    t_u, t_c = _line(rng, int(rng.integers(5, 20)), _dtype(rng))  # a missing reading: nan, never inf
+    t_u[int(rng.integers(len(t_u)))] = math.nan
+    params = torch.tensor([1.0, 0.0], dtype=t_u.dtype)
+    cases.append(Case((int(rng.integers(2, 20)), 1e-2, params, t_u, t_c, 1)))
     # Last, so that the first failure a wrong loop meets is an unambiguous one.
     cases.append(Case((1, 1e-4, torch.tensor([1.0, 0.0]), _T_U.clone(), _T_C.clone(), 1)))
     cases.append(Case((0, 1e-2, torch.tensor([1.0, 0.0]), 0.1 * _T_U, _T_C.clone(), 500)))
@@ -297,11 +329,13 @@ def _wrong_training_loop(step: Callable[[Any, float, Any], Any] = lambda p, lr, 
                 return params
             if stop == "nan" and math.isnan(loss):
                 break
+            if stop == "inf" and math.isinf(loss):
+                return params
             dloss = 2 * (t_p - t_c) / len(t_p)
             params = step(params, learning_rate, torch.stack([(dloss * t_u).sum(), dloss.sum()]))
             if stop == "after" and not math.isfinite(loss):
                 break
-        return loss if returns == "loss" else params
+        return torch.tensor(loss) if returns == "loss" else params
     return wrong
 
 
@@ -314,9 +348,11 @@ training_loop = Check(
         Case((100, 1e-4, torch.tensor([1.0, 0.0]), _T_U.clone(), _T_C.clone(), 30)),
         Case((3, 1e-2, torch.tensor([1.0, 0.0]), 0.1 * _T_U, _T_C.clone(), 1)),
         Case((100, 1e-2, torch.tensor([1.0, 0.0]), _T_U.clone(), _T_C.clone(), 1)),
+        Case((10, 1e-2, torch.tensor([1.0, 0.0]), _BROKEN_READING, _T_C.clone(), 1)),
     ),
     hidden=_training_loop_cases,
     coerce=as_array,
+    returns=_tensor("the params tensor [w, b]"),
     compare=close_arrays(rtol=1e-5, atol=1e-6),
     output=compare_training_output,
     what="function returning the trained params",
@@ -328,6 +364,9 @@ training_loop = Check(
         Mistake("you only stop at nan; inf is not finite either — test with math.isfinite (or "
                 "torch.isfinite), which catches both.",
                 _wrong_training_loop(stop="nan")),
+        Mistake("you only stop at inf; nan is not finite either (a missing reading makes the loss nan "
+                "from the first epoch) — test with math.isfinite, which catches both.",
+                _wrong_training_loop(stop="inf")),
         Mistake("you stop one step late: check the loss *before* updating params, and return the params "
                 "that produced the non-finite loss.",
                 _wrong_training_loop(stop="after")),

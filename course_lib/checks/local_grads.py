@@ -8,9 +8,9 @@ Numbers in, numbers out (plain :class:`~.core.Check` s)::
     relu_local_grad(x)    -> ∂relu(x)/∂x = 1 for x > 0, 0 for x < 0
     tanh_local_grad(x)    -> ∂tanh(x)/∂x = 1 − tanh²(x)
 
-``relu_local_grad`` is never asked about the kink ``x = 0``: the notebook names a convention
-there (0, as PyTorch), and an answer with the other one (``x >= 0``) is not wrong about slopes.
-Every hidden input of ReLU and tanh is at least 0.05 away from 0.
+At the kink ``x = 0`` ReLU has no slope; the notebook states the convention (0, as PyTorch), so a
+public case of ``relu_local_grad`` asks about ``x = 0``. Its other inputs, and tanh's, are at
+least 0.05 away from 0.
 """
 
 from __future__ import annotations
@@ -95,11 +95,12 @@ pow_local_grad = _local_check(
 
 
 def _relu_cases(rng: np.random.Generator) -> Sequence[Case]:
-    return [Case((magnitude(rng, 0.05, 5),)) for _ in range(25)]
+    # the kink again, as -0.0 (equal to 0, and another case than the public 0.0)
+    return [Case((-0.0,))] + [Case((magnitude(rng, 0.05, 5),)) for _ in range(25)]
 
 
 relu_local_grad = _local_check(
-    "relu_local_grad", ("x",), ((2.0,), (-1.5,), (0.7,), (-0.3,), (3.5,)), _relu_cases,
+    "relu_local_grad", ("x",), ((2.0,), (-1.5,), (0.7,), (-0.3,), (3.5,), (0.0,)), _relu_cases,
     mistakes=(
         Mistake("for x < 0, relu outputs 0 whatever x does, so its slope there is 0: your function "
                 "passes the gradient through for negative inputs.", lambda x: 1.0),
@@ -107,6 +108,8 @@ relu_local_grad = _local_check(
                 "1 for x > 0, 0 for x < 0.", lambda x: max(0.0, x)),
         Mistake("inverted: the slope is 1 where relu lets x through (x > 0) and 0 where it outputs 0.",
                 lambda x: 1.0 if x < 0 else 0.0),
+        Mistake("at exactly x = 0 relu has a kink and no slope; the convention (PyTorch's too) is 0 "
+                "there: 1 only for x > 0.", lambda x: 1.0 if x >= 0 else 0.0),
     ),
 )
 

@@ -37,7 +37,8 @@ class TooSlow(BaseException):  # noqa: N818 - reads as what happened
 
 @dataclass(frozen=True)
 class Run:
-    """What one call left behind: its value, its printed text, the first argument it changed."""
+    """What one call left behind: its value, its printed text, and the first argument it changed
+    (``"`name` (before the call: …; after it: …)"``)."""
 
     value: Any
     printed: str
@@ -117,7 +118,20 @@ def run(function: Callable[..., Any], args: tuple[Any, ...], params: Sequence[st
     given = copy.deepcopy(args)
     with quiet() as printed, time_limit(limit):
         value = function(*given)
-    changed = next((params[i] if i < len(params) else f"argument {i + 1}"
+    changed = next((_change(params[i] if i < len(params) else f"argument {i + 1}", before, after)
                     for i, (before, after) in enumerate(zip(args, given, strict=True))
                     if not unchanged(before, after)), None)
     return Run(value, printed.getvalue()[:PRINTED_LIMIT], changed)
+
+
+def _shown(value: Any) -> str:
+    """``value`` with every digit (a change may be a rounding error), cut short if long."""
+    try:
+        text = repr(value.tolist()) if hasattr(value, "tolist") else repr(value)
+    except Exception:  # noqa: BLE001 - an argument that cannot be shown
+        text = f"a {type(value).__name__}"
+    return text if len(text) <= 120 else text[:117] + "…"
+
+
+def _change(name: str, before: Any, after: Any) -> str:
+    return f"`{name}` (before the call: {_shown(before)}; after it: {_shown(after)})"

@@ -46,6 +46,12 @@ WRONG_ANSWERS = [
     Wrong("critical_alpha", "return 2 / input**2", "return 2 / input", "not 1 / input"),
     Wrong("critical_alpha", "return 2 / input**2", "return 0.5 / input**2", None),  # no "1/input**2" hint
     Wrong("critical_alpha", "return 2 / input**2", "return 2 * input**2", None),
+    # found by a walk-through as a new student
+    Wrong("predict", "return input * weight", "return round(input * weight, 2)", None),
+    Wrong("train",
+          ("    history = []\n", "        error = squared_error(predict(input, weight), goal_pred)\n"),
+          ("    history = []\n    pred = predict(input, weight)\n",
+           "        error = squared_error(pred, goal_pred)\n"), "every iteration records the same error"),
 ]
 
 ALTERNATIVES = [

@@ -95,6 +95,14 @@ WRONG_ANSWERS = [
     Wrong("best_delta", "errors = [abs(", "errors = [(", "take abs(estimate - dfdx(x))"),  # no abs
     Wrong("best_delta", _PICK, "return int(np.argmin(errors))", None),  # the index: no claim on truncation
     Wrong("best_delta", _PICK, "return errors[int(np.argmin(errors))]", None),
+    # found by a walk-through as a new student: shifting back by delta leaves a rounding error
+    Wrong("numerical_grad",
+          ("        step = params * 0.0\n        step[i] = delta\n",
+           "        grad[i] = (loss_of_params(params + step) - loss_of_params(params - step)) / (2 * delta)"),
+          ("", "        params[i] += delta\n        high = loss_of_params(params)\n"
+               "        params[i] -= 2 * delta\n        low = loss_of_params(params)\n"
+               "        params[i] += delta\n        grad[i] = (high - low) / (2 * delta)"),
+          "before the call: [4.0, -10.0]"),
 ]
 
 ALTERNATIVES = [

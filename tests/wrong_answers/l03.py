@@ -67,6 +67,11 @@ WRONG_ANSWERS = [
     # returns before the first step: the params are never changed, and the hint says just that
     Wrong("training_loop", "            return params\n", "            break\n        return params\n",
           "nothing changed them"),
+    # found by a walk-through as a new student
+    Wrong("dloss_fn", _DLOSS, "return [2 * (p - c) / len(t_p) for p, c in zip(t_p, t_c)]", None),
+    Wrong("grad_fn", _SUMS, "dloss_dw.sum(), dloss_db.sum()", None),  # a tuple, not a tensor
+    Wrong("training_loop", "if not math.isfinite(float(loss)):", "if math.isinf(float(loss)):",
+          "you only stop at inf"),
 ]
 
 ALTERNATIVES = [
