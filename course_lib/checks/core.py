@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.random  # noqa: F401 - loaded with the checks: drawing hidden cases must not need to load it
 
 from . import wire
 from .answer_key import AnswerKeyUnavailable

@@ -12,8 +12,10 @@ functions.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -55,11 +57,21 @@ def public(cell: str, module: str, calls: Sequence[tuple[str, Callable[[], Any]]
 
 def hidden(cell: str, module: str, calls: Sequence[tuple[int, str]], seed: int) -> None:
     """After the last cell: emit the hidden observations of ``calls`` (``(index, check name)``)."""
+    _release_memory()
     results = {}
     for index, name in calls:
         student = _OBJECTS.get((cell, index), _Missing("the test cell did not run"))
         results[str(index)] = _observe(module, name, student, hidden=True, seed=seed)
     _emit({"cell": cell, "phase": "hidden", "calls": results})
+
+
+def _release_memory() -> None:
+    """Free what a failed cell may still hold: the interpreter keeps the last uncaught exception, with
+    its frames (after a memory bomb, gigabytes), and the hidden cases need memory to be drawn."""
+    sys.last_type = sys.last_value = sys.last_traceback = None
+    if sys.version_info >= (3, 12):
+        sys.last_exc = None
+    gc.collect()
 
 
 class _Missing:
