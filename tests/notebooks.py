@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import copy
 import functools
 from pathlib import Path
@@ -106,3 +107,16 @@ def run_solutions(lesson: str, exercises: tuple[str, ...], namespace: dict | Non
         old, new = (edits or {}).get(exercise, ((), ()))
         exec(apply_edits(solution_source(lesson, exercise), old, new), namespace)  # noqa: S102
     return namespace
+
+
+def notebook_function(lesson: str, name: str) -> str:
+    """The source of the function ``name`` as the lesson's notebook defines it, in any code cell
+    (e.g. a version the text shows and the exercise then improves on)."""
+    for code_cell in read(SOLUTIONS / lesson / f"{lesson}.ipynb").cells:
+        if code_cell.cell_type != "code" or f"def {name}(" not in code_cell.source:
+            continue
+        source = strip_markers(code_cell.source)
+        for node in ast.parse(source).body:
+            if isinstance(node, ast.FunctionDef) and node.name == name:
+                return ast.get_source_segment(source, node)
+    raise AssertionError(f"no function {name} in {lesson}")

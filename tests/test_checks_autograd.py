@@ -24,7 +24,7 @@ from course_lib.checks import training_step as training_module
 from course_lib.checks.answer_key import AnswerKeyUnavailable
 from course_lib.checks.coerce import CoercionError
 
-from .notebooks import run_solutions
+from .notebooks import notebook_function, run_solutions
 
 CHECKS = checks.CHECKS
 MISTAKES = [(name, mistake) for name, check in CHECKS.items() for mistake in check.mistakes]
@@ -582,18 +582,9 @@ def test_a_recursive_sort_is_told_to_use_a_stack():
 def test_a_recursive_sort_with_the_recursion_limit_raised_is_still_recursive():
     """The notebook's own recursive sort, with ``sys.setrecursionlimit(1_000_000)`` run first: it
     finishes every chain, but the exercise asks for a sort without recursion."""
-    def topological_order(root):
-        order, visited = [], set()
-
-        def place(node):
-            if node not in visited:
-                visited.add(node)
-                for parent in node._parents:
-                    place(parent)
-                order.append(node)
-
-        place(root)
-        return order
+    namespace: dict = {}
+    exec(notebook_function("04_autograd_engine", "topological_order_recursive"), namespace)  # noqa: S102
+    topological_order = namespace["topological_order_recursive"]
 
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(1_000_000)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import json
 import math
+import secrets
 import subprocess
 import tempfile
 from pathlib import Path
@@ -285,10 +286,12 @@ def test_a_fork_bomb_is_contained(session):
 def test_nothing_outlives_the_sandbox(tmp_path):
     library = answer_key.build_library(tmp_path / "lib", {})
     kernel = KernelSession(str(library), sandbox.Limits(), tmp_path)
-    kernel.run("import subprocess\nsubprocess.Popen(['sleep', '300'], start_new_session=True)\n"
-               "import os\nif os.fork() == 0:\n    os.setsid()\n    os.execvp('sleep', ['sleep', '301'])", 30)
+    mark = f"300.{secrets.randbelow(10**9):09d}"  # this test's sleeps only: others may run in parallel
+    kernel.run(f"import subprocess\nsubprocess.Popen(['sleep', '{mark}1'], start_new_session=True)\n"
+               "import os\nif os.fork() == 0:\n    os.setsid()\n"
+               f"    os.execvp('sleep', ['sleep', '{mark}2'])", 30)
     kernel.close()
-    left = subprocess.run(["pgrep", "-f", "sleep 30[01]"], capture_output=True, text=True).stdout.split()
+    left = subprocess.run(["pgrep", "-f", f"sleep {mark}"], capture_output=True, text=True).stdout.split()
     assert not left, f"processes left behind: {left}"
 
 

@@ -1,31 +1,15 @@
 """Lesson 04: typical wrong answers and accepted alternatives, as edits of the solution."""
 
+from ..notebooks import notebook_function
 from . import Alternative, Rewritten, Wrong
 
 LESSON = "04_autograd_engine"
 
 # The recursive sort of the notebook's text (section 4), with the limit raised far enough that
 # Python does not stop it: still recursive, which the exercise forbids.
-_RECURSIVE_ORDER = """\
-import sys
-
-sys.setrecursionlimit(1_000_000)
-
-
-def topological_order(root):
-    "Every node root depends on, each after its inputs (recursive depth-first search)."
-    order, visited = [], set()
-
-    def place(node):
-        if node not in visited:
-            visited.add(node)
-            for parent in node._parents:
-                place(parent)
-            order.append(node)
-
-    place(root)
-    return order
-"""
+_RECURSIVE_ORDER = "import sys\n\nsys.setrecursionlimit(1_000_000)\n\n\n" + notebook_function(
+    LESSON, "topological_order_recursive"
+).replace("def topological_order_recursive(", "def topological_order(")
 
 _PUSH_SELF = "            stack.append((node, True))\n"
 _ZIP = "zip(node._parents, node._local_grads, strict=True)"
