@@ -1,9 +1,8 @@
 """Red-team acceptance suite of ``course grade`` (issue 7), through the command line only.
 
-For each of three lessons (a test class each, so that test workers can share them), one temporary
-course directory receives honest students (graded first, between and last) and adversarial
-submissions (``tests/redteam/``), and ONE ``course grade`` run grades them all, sandbox on (the
-default). Then:
+For each of three lessons, one temporary course directory receives honest students (graded first,
+between and last) and adversarial submissions (``tests/redteam/``), and ONE ``course grade`` run
+grades them all, sandbox on (the default). Then:
 
 - every student has exactly the expected score in the CSV and in nbgrader's gradebook (0 unearned
   points; every honest student and every honest part at full points), with the right status;
@@ -34,17 +33,12 @@ from .redteam.harness import Run
 
 pytestmark = pytest.mark.e2e
 
-def pytest_generate_tests(metafunc):
-    """Each lesson class's per-student tests, one per submission (own-code ones where asked)."""
-    lesson = getattr(metafunc.cls, "lesson", None)
-    if lesson is None or "student" not in metafunc.fixturenames:
-        return
-    submissions = selected(LESSONS[lesson].SUBMISSIONS)
-    if metafunc.function.__name__ == "test_feedback_says_own_code":
-        submissions = [s for s in submissions if s.own_code]
-    metafunc.parametrize("student", [s.student for s in submissions])
-
-
+CASES = [(lesson, submission) for lesson, module in LESSONS.items()
+         for submission in selected(module.SUBMISSIONS)]
+STUDENTS = [pytest.param(lesson, s.student, id=f"{lesson[:2]}-{s.student}") for lesson, s in CASES]
+OWN_CODE = [pytest.param(lesson, s.student, id=f"{lesson[:2]}-{s.student}")
+            for lesson, s in CASES if s.own_code]
+LESSON_IDS = [pytest.param(lesson, id=lesson[:2]) for lesson in LESSONS]
 MAX_FEEDBACK_BYTES = 20 << 20
 """A feedback page larger than this publishes a flood (and fills the instructor's disk)."""
 
@@ -54,15 +48,53 @@ def _run_timeout(n_students: int) -> float:
     return float(os.environ.get("REDTEAM_RUN_TIMEOUT", 600 + 60 * n_students))
 
 
-@pytest.fixture(scope="class")
-def run(request, tmp_path_factory) -> Run:
-    """The class's lesson graded once, with everything observed."""
-    lesson = request.cls.lesson
-    module = LESSONS[lesson]
-    submissions = selected(module.SUBMISSIONS)
-    graded = harness.prepare(module, tmp_path_factory.mktemp(f"redteam-{lesson[:2]}"), submissions)
-    harness.grade(graded, _run_timeout(len(submissions)))
-    return graded
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """``runs(lesson)``: the lesson graded once (on first use), with everything observed."""
+    done: dict[str, Run] = {}
+
+    def get(lesson: str) -> Run:
+        if lesson not in done:
+            module = LESSONS[lesson]
+            submissions = selected(module.SUBMISSIONS)
+            run = harness.prepare(module, tmp_path_factory.mktemp(f"redteam-{lesson[:2]}"), submissions)
+            harness.grade(run, _run_timeout(len(submissions)))
+            done[lesson] = run
+        return done[lesson]
+
+    return get
+
+
+# --- the run as a whole -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lesson", LESSON_IDS)
+def test_grading_run_completes(runs, lesson):
+    run = runs(lesson)
+    assert not run.report.get("timed_out") and run.report.get("returncode") == 0, run.summary()
+
+
+@pytest.mark.parametrize("lesson", LESSON_IDS)
+def test_every_student_in_csv_and_gradebook(runs, lesson):
+    run = runs(lesson)
+    students = sorted(s.student for s in run.submissions)
+    assert run.csv_rows is not None and not run.csv_error, f"grades CSV: {run.csv_error}\n{run.summary()}"
+    assert sorted(run.csv_rows) == students, "the CSV must list every student, once"
+    assert run.gradebook_scores is not None, f"gradebook: {run.gradebook_error}"
+    assert sorted(run.gradebook_scores) == students, "the gradebook must hold every student"
+
+
+@pytest.mark.parametrize("lesson", LESSON_IDS)
+def test_no_process_left(runs, lesson):
+    left = runs(lesson).report.get("left")
+    assert left == [], f"processes left after grading (killed since): {left}"
+
+
+@pytest.mark.parametrize("lesson", LESSON_IDS)
+def test_course_inputs_unchanged(runs, lesson):
+    before, after = runs(lesson).inputs
+    changed = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+    assert not changed, f"course files changed, added or deleted outside {harness.OUTPUTS}: {changed}"
 
 
 SHARED_CHECKOUT = os.environ.get("REDTEAM_SHARED_CHECKOUT") == "1"
@@ -70,100 +102,90 @@ SHARED_CHECKOUT = os.environ.get("REDTEAM_SHARED_CHECKOUT") == "1"
 (certainly made by an attack) count, instead of any change."""
 
 
-class _RedTeam:
-    """One lesson's grading run (a class per lesson, so that test workers can share the lessons)."""
-
-    lesson: str
-
-    # --- the run as a whole ---------------------------------------------------------------------
-
-    def test_grading_run_completes(self, run):
-        assert not run.report.get("timed_out") and run.report.get("returncode") == 0, run.summary()
-
-    def test_every_student_in_csv_and_gradebook(self, run):
-        students = sorted(s.student for s in run.submissions)
-        assert run.csv_rows is not None and not run.csv_error, f"grades CSV: {run.csv_error}\n{run.summary()}"
-        assert sorted(run.csv_rows) == students, "the CSV must list every student, once"
-        assert run.gradebook_scores is not None, f"gradebook: {run.gradebook_error}"
-        assert sorted(run.gradebook_scores) == students, "the gradebook must hold every student"
-
-    def test_no_process_left(self, run):
-        left = run.report.get("left")
-        assert left == [], f"processes left after grading (killed since): {left}"
-
-    def test_course_inputs_unchanged(self, run):
-        before, after = run.inputs
-        changed = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
-        assert not changed, f"course files changed, added or deleted outside {harness.OUTPUTS}: {changed}"
-
-    def test_repository_unchanged(self, run):
-        before, after = run.repo
-        changed = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
-        if SHARED_CHECKOUT:
-            changed = run.repo_token_hits
-        assert not changed, f"repository or virtual environment changed (undone since): {changed}"
-
-    def test_instructor_home_unchanged(self, run):
-        before, after = run.home_files
-        assert not harness.home_changes(before, after)
-
-    def test_nothing_written_outside_the_sandbox(self, run):
-        assert not run.canaries, f"files written by submissions (deleted since): {run.canaries}"
-        assert not run.defaced, f"outputs defaced by a submission: {run.defaced}"
-
-    # --- each student ---------------------------------------------------------------------------
-
-    def test_score_in_csv(self, run, student):
-        submission = run.by_student()[student]
-        expected, why = run.expected(submission)
-        assert run.csv_rows is not None, f"no grades CSV: {run.csv_error}\n{run.summary()}"
-        row = run.csv_rows.get(student)
-        assert row is not None, f"{student} is missing from the CSV"
-        got = f"{row['score']} ({row['status']}: {row['message']})"
-        assert float(row["score"]) == pytest.approx(expected), \
-            f"{submission.description}\nexpected {why}; got {got}"
-        assert float(row["max_score"]) == pytest.approx(run.total)
-        if submission.status is not None:
-            assert row["status"] == submission.status, row
-        assert row["status"] in ("graded", "error"), row
-        if row["status"] == "error":
-            assert row["message"].strip(), "a rejected submission needs a reason"
-
-    def test_score_in_gradebook(self, run, student):
-        submission = run.by_student()[student]
-        expected, why = run.expected(submission)
-        assert run.gradebook_scores is not None, f"gradebook: {run.gradebook_error}"
-        assert student in run.gradebook_scores, f"{student} is missing from the gradebook"
-        score, max_score = run.gradebook_scores[student]
-        assert score == pytest.approx(expected), \
-            f"{submission.description}\nexpected {why}; the gradebook has {score}"
-        assert max_score == pytest.approx(run.total)
-
-    def test_feedback_is_one_html_page(self, run, student):
-        lesson = self.lesson
-        pages = run.feedback.get(student, {})
-        assert all(name.endswith(".html") for name in pages), f"feedback holds other files: {sorted(pages)}"
-        assert all(name.startswith(f"{lesson}/") for name in pages), sorted(pages)
-        if run.by_student()[student].status == "graded":
-            assert f"{lesson}/{lesson}.html" in pages, f"no feedback page for {student}: {sorted(pages)}"
-        sizes = run.feedback_bytes.get(student, {})
-        assert all(size <= MAX_FEEDBACK_BYTES for size in sizes.values()), f"feedback too large: {sizes}"
-
-    def test_sandbox_limits_hold(self, run, student):
-        """Probes (disk, processes, memory) report in their output when nothing stopped them."""
-        missing = run.limits_missing(student)
-        assert not missing, "\n".join(missing)
-
-    def test_feedback_leaks_nothing(self, run, student):
-        leaks = run.leaks(student)
-        assert not leaks, "\n".join(leaks)
-
-    def test_feedback_says_own_code(self, run, student):
-        pages = run.feedback.get(student, {})
-        text = " ".join(harness.page_text(page) for page in pages.values()).lower()
-        assert "your own code" in text, "the feedback must say the exercise has to be the student's own code"
+@pytest.mark.parametrize("lesson", LESSON_IDS)
+def test_repository_unchanged(runs, lesson):
+    run = runs(lesson)
+    before, after = run.repo
+    changed = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+    if SHARED_CHECKOUT:
+        changed = run.repo_token_hits
+    assert not changed, f"repository or virtual environment changed (undone since): {changed}"
 
 
-for _lesson in LESSONS:
-    _name = f"TestRedTeam{_lesson[:2]}"
-    globals()[_name] = type(_name, (_RedTeam,), {"lesson": _lesson, "__doc__": _lesson})
+@pytest.mark.parametrize("lesson", LESSON_IDS)
+def test_instructor_home_unchanged(runs, lesson):
+    before, after = runs(lesson).home_files
+    assert not harness.home_changes(before, after)
+
+
+@pytest.mark.parametrize("lesson", LESSON_IDS)
+def test_nothing_written_outside_the_sandbox(runs, lesson):
+    run = runs(lesson)
+    assert not run.canaries, f"files written by submissions (deleted since): {run.canaries}"
+    assert not run.defaced, f"outputs defaced by a submission: {run.defaced}"
+
+
+# --- each student ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lesson, student", STUDENTS)
+def test_score_in_csv(runs, lesson, student):
+    run = runs(lesson)
+    submission = run.by_student()[student]
+    expected, why = run.expected(submission)
+    assert run.csv_rows is not None, f"no grades CSV: {run.csv_error}\n{run.summary()}"
+    row = run.csv_rows.get(student)
+    assert row is not None, f"{student} is missing from the CSV"
+    assert float(row["score"]) == pytest.approx(expected), \
+        f"{submission.description}\nexpected {why}; got {row['score']} ({row['status']}: {row['message']})"
+    assert float(row["max_score"]) == pytest.approx(run.total)
+    if submission.status is not None:
+        assert row["status"] == submission.status, row
+    assert row["status"] in ("graded", "error"), row
+    if row["status"] == "error":
+        assert row["message"].strip(), "a rejected submission needs a reason"
+
+
+@pytest.mark.parametrize("lesson, student", STUDENTS)
+def test_score_in_gradebook(runs, lesson, student):
+    run = runs(lesson)
+    submission = run.by_student()[student]
+    expected, why = run.expected(submission)
+    assert run.gradebook_scores is not None, f"gradebook: {run.gradebook_error}"
+    assert student in run.gradebook_scores, f"{student} is missing from the gradebook"
+    score, max_score = run.gradebook_scores[student]
+    assert score == pytest.approx(expected), \
+        f"{submission.description}\nexpected {why}; the gradebook has {score}"
+    assert max_score == pytest.approx(run.total)
+
+
+@pytest.mark.parametrize("lesson, student", STUDENTS)
+def test_feedback_is_one_html_page(runs, lesson, student):
+    run = runs(lesson)
+    pages = run.feedback.get(student, {})
+    assert all(name.endswith(".html") for name in pages), f"feedback holds other files: {sorted(pages)}"
+    assert all(name.startswith(f"{lesson}/") for name in pages), sorted(pages)
+    if run.by_student()[student].status == "graded":
+        assert f"{lesson}/{lesson}.html" in pages, f"no feedback page for {student}: {sorted(pages)}"
+    sizes = run.feedback_bytes.get(student, {})
+    assert all(size <= MAX_FEEDBACK_BYTES for size in sizes.values()), f"feedback too large: {sizes}"
+
+
+@pytest.mark.parametrize("lesson, student", STUDENTS)
+def test_sandbox_limits_hold(runs, lesson, student):
+    """Probes (disk, processes, memory) report in their output when nothing stopped them."""
+    missing = runs(lesson).limits_missing(student)
+    assert not missing, "\n".join(missing)
+
+
+@pytest.mark.parametrize("lesson, student", STUDENTS)
+def test_feedback_leaks_nothing(runs, lesson, student):
+    leaks = runs(lesson).leaks(student)
+    assert not leaks, "\n".join(leaks)
+
+
+@pytest.mark.parametrize("lesson, student", OWN_CODE)
+def test_feedback_says_own_code(runs, lesson, student):
+    pages = runs(lesson).feedback.get(student, {})
+    text = " ".join(harness.page_text(page) for page in pages.values()).lower()
+    assert "your own code" in text, "the feedback must say the exercise has to be the student's own code"
