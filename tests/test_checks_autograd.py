@@ -65,21 +65,9 @@ def kahn_order(root):
     return order
 
 
-def student_order(root):
-    """The notebook's solution: depth first with an explicit stack (deterministic, unlike kahn_order)."""
-    order, visited = [], set()
-    stack = [(root, False)]
-    while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)
-        elif node not in visited:
-            visited.add(node)
-            stack.append((node, True))
-            for parent in reversed(node._parents):
-                if parent not in visited:
-                    stack.append((parent, False))
-    return order
+_L04 = "04_autograd_engine"
+student_order = run_solutions(_L04, ("topological_order",))["topological_order"]
+"""The notebook's solution: depth first with an explicit stack (deterministic, unlike kahn_order)."""
 
 
 def student_backward(root):
@@ -621,21 +609,10 @@ def test_recursion_outside_the_sort_is_no_reason_to_fail_an_iterative_one():
     checks.topological_order(topological_order)
 
 
-def list_visited_order(root):
-    """The notebook's iterative sort with a list as the visited set: right, and quadratic."""
-    order, visited = [], []
-    stack = [(root, False)]
-    while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)
-        elif node not in visited:
-            visited.append(node)
-            stack.append((node, True))
-            for parent in reversed(node._parents):
-                if parent not in visited:
-                    stack.append((parent, False))
-    return order
+list_visited_order = run_solutions(_L04, ("topological_order",), edits={"topological_order": (
+    ("order, visited = [], set()", "visited.add(node)"), ("order, visited = [], []", "visited.append(node)"))}
+)["topological_order"]
+"""The notebook's iterative sort with a list as the visited set: right, and quadratic."""
 
 
 def test_a_sort_with_a_list_as_visited_set_is_too_slow_and_told_why():

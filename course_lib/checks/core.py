@@ -364,7 +364,7 @@ def judge(check: Check, cases: Sequence[Case], observations: Any) -> list[Failur
     failures: list[Failure] = []
     failed: list[tuple[Case, Any]] = []
     passed: list[tuple[Case, Any]] = []
-    explainable = True
+    explainable, first_wrong = True, 0
     for case, observation in zip(cases, observations, strict=True):
         call = case.describe(check.name, check.params)
         got, problem = _outcome(check, case, observation)
@@ -381,13 +381,13 @@ def judge(check: Check, cases: Sequence[Case], observations: Any) -> list[Failur
             explainable &= got is _RAISED
         changed = _side_effects(check, observation, None)
         slow = isinstance(observation, dict) and bool(observation.keys() & {"slow", "skipped"})
+        if not failed:
+            first_wrong = len(failures)
         failures.append(Failure(call, problem if changed is None else f"{problem}; and {changed}", slow=slow))
         failed.append((case, got))
     hint = diagnose(check, failed + passed) if failed and explainable else None
     if hint is not None:
-        first = next(i for i, f in enumerate(failures) if f.call == failed[0][0].describe(check.name,
-                                                                                             check.params))
-        failures[first] = Failure(failures[first].call, failures[first].problem, hint)
+        failures[first_wrong] = Failure(failures[first_wrong].call, failures[first_wrong].problem, hint)
     return failures
 
 

@@ -2,8 +2,7 @@
 
 :data:`LESSONS` maps a lesson's folder name (``solutions/<lesson>/``) to its checks module
 (``course_lib.checks.<module>``, mirroring the reference module ``course_lib.<module>``). Each
-checks module lists its checks in ``CHECKS`` (exercise name → check); a graded check that has no
-cases (lesson 04's ``counterexample``) is listed here, in :data:`UNLISTED`.
+checks module lists every graded check in ``CHECKS`` (exercise name → check).
 
 :func:`answer` names what a student who gets an exercise right writes: by default the reference
 module's function of the exercise's name (``course_lib.learning.predict`` for lesson 01's
@@ -29,9 +28,6 @@ LESSONS: dict[str, str] = {
 }
 """Lesson folder name → checks module name (``course_lib.checks.<name>``), in course order."""
 
-UNLISTED: dict[str, tuple[str, ...]] = {}
-"""Graded checks a module does not list in ``CHECKS`` (they have no cases), by lesson."""
-
 ANSWERS: dict[str, str | None] = {
     "fixed_central_difference": "course_lib.derivatives.central_difference",
     "Value": None,
@@ -54,12 +50,8 @@ def module(lesson: str) -> ModuleType:
 
 
 def checks(lesson: str) -> dict[str, Any]:
-    """Every graded check of ``lesson`` by exercise name: the module's ``CHECKS``, then the
-    checks without cases (:data:`UNLISTED`)."""
-    checks_module = module(lesson)
-    found = dict(checks_module.CHECKS)
-    found.update((name, getattr(checks_module, name)) for name in UNLISTED.get(lesson, ()))
-    return found
+    """Every graded check of ``lesson`` by exercise name: the module's ``CHECKS``."""
+    return dict(module(lesson).CHECKS)
 
 
 def all_checks() -> Iterator[tuple[str, str, Any]]:
