@@ -64,6 +64,7 @@ def test_an_unchanged_class_is_not_graded_again(classroom, capsys, monkeypatch):
     capsys.readouterr()
     monkeypatch.setattr(grade.Course, "grade_student", _must_not_run)
     monkeypatch.setattr(grade.dispatch, "submit_student", _must_not_run)
+    monkeypatch.setattr(grade.Course, "release", _must_not_run)  # released already, nothing changed
     assert course(["--root", str(root), "grade", LESSON]) == 0
     out = capsys.readouterr().out
     assert all(student in out for student in expected), "every student is reported again"
@@ -94,3 +95,22 @@ def test_a_dask_cluster_grades_exactly_like_this_machine(classroom, tmp_path, mo
         results = grade.Course(root).grade(LESSON, timeout=10, force=True, scheduler=address)
     assert {r.student_id: r.score for r in results} == expected
     assert _scores(root) == expected
+
+
+def test_a_lesson_is_released_again_only_when_something_it_depends_on_changed(classroom, tmp_path):
+    root, _ = classroom
+    lesson = grade.Course(root)
+    assert not lesson.ensure_released(LESSON)
+    stray = root / "notebooks" / LESSON / "stray.txt"  # the release folder was edited by hand
+    stray.write_text("not from the source")
+    assert lesson.ensure_released(LESSON)
+    assert not lesson.ensure_released(LESSON)
+    other_gradebook = grade.Course(root, db_url=f"sqlite:///{tmp_path / 'other.db'}")
+    assert other_gradebook.ensure_released(LESSON), "a gradebook that does not know the lesson"
+    assert not other_gradebook.ensure_released(LESSON)
+    config = root / "nbgrader_config.py"
+    config.write_text("c = get_config()\n")
+    assert lesson.ensure_released(LESSON)
+    config.unlink()
+    assert lesson.ensure_released(LESSON)
+    assert not lesson.ensure_released(LESSON)

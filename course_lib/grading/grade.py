@@ -115,7 +115,46 @@ class Course:
             if not result["success"]:
                 raise CourseError(f"releasing {assignment} failed:\n{result.get('log', '')}"
                                   f"{result.get('error', '')}")
+            stamp = self._stamp_path(assignment)
+            stamp.parent.mkdir(parents=True, exist_ok=True)
+            stamp.write_text(json.dumps(self._release_stamp(assignment)))
         return chosen
+
+    def ensure_released(self, assignment: str) -> bool:
+        """Release ``assignment`` (:meth:`release`) unless its release and gradebook entry are already
+        those of the current source and ``course_lib``; returns whether it released."""
+        try:
+            current = json.loads(self._stamp_path(assignment).read_text()) == self._release_stamp(assignment)
+        except (OSError, json.JSONDecodeError):
+            current = False
+        if current and self._gradebook_has(assignment):
+            return False
+        self.release([assignment])
+        return True
+
+    def _stamp_path(self, assignment: str) -> Path:
+        return self.root / "grades" / ".releases" / f"{assignment}.json"
+
+    def _release_stamp(self, assignment: str) -> dict[str, str]:
+        """What a release depends on and what it wrote: the lesson version, the course's nbgrader
+        configuration, the released files, the gradebook it was recorded in."""
+        folder = self.root / RELEASE_DIRECTORY / assignment
+        released = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+        config = self.root / "nbgrader_config.py"
+        return {"version": self.lesson_version(assignment),
+                "config": _digest([config] if config.is_file() else [], self.root),
+                "released": _digest(released, folder), "gradebook": self.api().coursedir.db_url}
+
+    def _gradebook_has(self, assignment: str) -> bool:
+        """Whether the gradebook records ``assignment`` with every one of its source notebooks."""
+        api = self.api()
+        sources = {p.stem for p in (self.root / SOURCE_DIRECTORY / assignment).glob("*.ipynb")}
+        try:
+            with warnings.catch_warnings(), Gradebook(api.coursedir.db_url, api.coursedir.course_id) as book:
+                warnings.simplefilter("ignore", SAWarning)
+                return {nb.name for nb in book.find_assignment(assignment).notebooks} == sources
+        except Exception:  # noqa: BLE001 - no such assignment, or no usable gradebook: release again
+            return False
 
     def submitted_students(self, assignment: str) -> list[str]:
         """Students with a folder ``submitted/<student>/<assignment>``, sorted."""
@@ -139,7 +178,7 @@ class Course:
         Dask cluster at ``scheduler``; this process alone prepares them and writes the results."""
         options = GradingOptions(timeout, memory_limit_gb, sandbox, force)
         with _phase("release, sandbox probe"):
-            self.release([assignment])
+            self.ensure_released(assignment)
         notebooks = self.released_notebooks(assignment)
         store = ResultStore(self.root / "grades" / ".results" / assignment)
         version = self.lesson_version(assignment)
@@ -327,6 +366,14 @@ def _keep_only(folder: Path, suffix: str) -> None:
             shutil.rmtree(path)
         elif not path.name.endswith(suffix) or path.is_symlink():
             path.unlink()
+
+
+def _digest(paths: list[Path], base: Path) -> str:
+    """A digest of ``paths`` (names relative to ``base``, and contents)."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(str(path.relative_to(base)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def submission_digest(folder: Path, notebooks: list[str]) -> str:
