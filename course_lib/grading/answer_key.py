@@ -11,6 +11,7 @@ sandbox. Everything else (data, plotting, widgets, other lessons' modules) stays
 from __future__ import annotations
 
 import ast
+import compileall
 import importlib
 import shutil
 from collections import defaultdict
@@ -95,4 +96,6 @@ def build_library(destination: Path, key: dict[str, str | None]) -> Path:
     for relative, entries in by_file.items():
         source = (PACKAGE / relative).read_text(encoding="utf-8")
         (target / relative).write_text(strip_source(source, entries, names), encoding="utf-8")
+    # Compiled here, once: the sandbox cannot write bytecode, and would compile every import again.
+    compileall.compile_dir(target, quiet=1)
     return target
