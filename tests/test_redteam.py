@@ -16,10 +16,11 @@ grades them all, sandbox on (the default). Then:
 - the probes for the sandbox's limits (disk, processes, memory) report no cap they could reach.
 
 Knobs (see ``tests/redteam/__init__.py``): ``REDTEAM_ONLY`` / ``REDTEAM_SKIP`` / ``REDTEAM_LESSONS``
-select what is graded; ``REDTEAM_SHARED_CHECKOUT=1`` makes the repository check ignore edits made by
-others meanwhile (only changes carrying the run's token count); ``REDTEAM_RUN_TIMEOUT`` bounds a
-lesson's run (default 600 s + 60 s per student); ``REDTEAM_REPORT_DIR`` keeps each run's
-``report.json`` (everything observed, per student).
+select what is graded; ``REDTEAM_SCHEDULER=dask`` grades on a Dask cluster of two worker processes
+instead of ``course grade``'s local workers; ``REDTEAM_SHARED_CHECKOUT=1`` makes the repository
+check ignore edits made by others meanwhile (only changes carrying the run's token count);
+``REDTEAM_RUN_TIMEOUT`` bounds a lesson's run (default 600 s + 60 s per student);
+``REDTEAM_REPORT_DIR`` keeps each run's ``report.json`` (everything observed, per student).
 """
 
 from __future__ import annotations

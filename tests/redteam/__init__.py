@@ -9,6 +9,8 @@ records what happened; ``tests/test_redteam.py`` asserts on it.
 ``REDTEAM_ONLY=r07,r12 pytest tests/test_redteam.py`` grades only the attacks whose id contains
 one of the given strings (the honest students always), to debug a few attacks quickly;
 ``REDTEAM_SKIP`` leaves attacks out the same way; ``REDTEAM_LESSONS=01,04`` grades only those lessons.
+``REDTEAM_SCHEDULER=dask`` grades on a Dask ``LocalCluster`` of two worker processes
+(``course grade --scheduler``, see :mod:`.on_dask`) instead of ``course grade``'s local workers.
 """
 
 from __future__ import annotations

@@ -175,6 +175,9 @@ class Run:
 
 
 def _course_command() -> list[str]:
+    """``course``, or with ``REDTEAM_SCHEDULER=dask`` the same command on a Dask cluster of its own."""
+    if os.environ.get("REDTEAM_SCHEDULER") == "dask":
+        return [sys.executable, str(Path(__file__).with_name("on_dask.py"))]
     executable = Path(sys.executable).parent / "course"
     return [str(executable)] if executable.exists() else [sys.executable, "-m", "course_lib.grading.cli"]
 
