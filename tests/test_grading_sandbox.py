@@ -324,3 +324,46 @@ def test_the_graders_environment_is_not_visible_inside(session, monkeypatch):
     text = _text(outcome)
     assert "b''" in text, text  # PID 1 (bwrap) was started with an empty environment
     assert "PATH" in text and "PYTEST_CURRENT_TEST" not in text
+
+
+def test_a_worker_launches_a_kernel_ahead_only_when_another_job_will_follow():
+    from course_lib.grading import worker
+
+    def job(spare: bool) -> dict:
+        steps = [Step(("cell", 0), "print(6 * 7)", 30)]
+        return worker.job_for(steps, ["learning"], sandbox.Limits(), True, 300, spare=spare)
+
+    state = worker._state()
+    try:
+        answer = worker.execute_job(job(spare=True))
+        assert "42" in answer["results"][0]["outputs"][0]["text"]
+        assert state.spare is not None, "the next student's kernel boots while this one runs"
+        warm = state.spare[1]
+        worker.execute_job(job(spare=False))
+        assert state.spare is None, "the last job on a worker leaves no kernel behind"
+        assert warm.io_dir.exists() is False, "the kernel launched ahead served that job, and was closed"
+    finally:
+        state.close()
+        worker._STATE = None
+
+
+def test_a_failed_cell_lets_go_of_its_memory_and_keeps_the_students_namespace():
+    """After a memory bomb, the exception IPython keeps would hold the sandbox's memory through the
+    frames' variables (and the traceback display's snapshot of them): the next cells, and the
+    hidden harvest, could not even be compiled."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from course_lib.checks import harvest
+
+    shell = InteractiveShell.instance()
+    harvest.release_failed_cells(shell)
+    try:
+        shell.run_cell("import weakref\nclass Hoard: pass\nkept = 5\n"
+                       "def bomb():\n    hoard = Hoard()\n    global probe\n    probe = weakref.ref(hoard)\n"
+                       "    raise MemoryError")
+        shell.run_cell("bomb()")
+        assert shell.user_ns["probe"]() is None, "the failed call's variables are released"
+        assert shell.user_ns["kept"] == 5, "the student's own variables stay"
+        assert shell.run_cell("kept + 1").result == 6
+    finally:
+        InteractiveShell.clear_instance()

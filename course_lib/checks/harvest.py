@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import gc
 import importlib
+import inspect
 import json
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -67,11 +69,45 @@ def hidden(cell: str, module: str, calls: Sequence[tuple[int, str]], seed: int) 
 
 def _release_memory() -> None:
     """Free what a failed cell may still hold: the interpreter keeps the last uncaught exception, with
-    its frames (after a memory bomb, gigabytes), and the hidden cases need memory to be drawn."""
+    its frames (after a memory bomb, gigabytes), and the hidden cases need memory to be drawn.
+
+    The hidden harvests run one after another after the last cell, so only the first one finds
+    the student's frames; a full collection costs tens of milliseconds, so it is done once."""
+    global _COLLECTED
     sys.last_type = sys.last_value = sys.last_traceback = None
     if sys.version_info >= (3, 12):
         sys.last_exc = None
-    gc.collect()
+    if not _COLLECTED:
+        gc.collect()
+        _COLLECTED = True
+
+
+_COLLECTED = False
+
+
+def release_failed_cells(shell: Any) -> None:
+    """Make ``shell`` (the grading kernel's IPython) let go of a failed cell's memory as the cell ends.
+
+    A cell that raised keeps its exception (IPython stores it as the last error), and with it the
+    frames of every function it went through, local variables included: after a memory bomb,
+    nearly all the sandbox's memory, so that the next cell, or the hidden harvest, cannot even be
+    compiled. Emptying those functions' local variables when the cell ends frees it (the error
+    has been shown). The traceback display keeps its own snapshot of each function's variables,
+    the frame's ``f_locals``, so that is emptied too; a module-level frame is the student's
+    namespace and is left alone."""
+
+    def release(result: Any) -> None:
+        error = getattr(result, "error_in_exec", None)
+        if error is None:
+            return
+        tb = error.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_flags & inspect.CO_OPTIMIZED:
+                tb.tb_frame.f_locals.clear()
+            tb = tb.tb_next
+        traceback.clear_frames(error.__traceback__)
+
+    shell.events.register("post_run_cell", release)
 
 
 class _Missing:

@@ -6,9 +6,10 @@ it gets a *job* (the steps to run, the lesson's checks modules, the limits; JSON
 returns the outcomes (each step's status, outputs and note; JSON-ready). It decides nothing:
 verdicts, gradebook and feedback stay with the grader.
 
-A worker keeps one kernel *launched ahead* for the next job (:class:`Spares`): while a student's
+A worker keeps one kernel *launched ahead* for the next job (its *spare*): while a student's
 notebook runs, the next sandbox boots and imports the heavy libraries, so the next student
-starts warm. Every kernel serves one student only.
+starts warm. Every kernel serves one student only. A job marked ``spare=False`` (the grader knows
+no job will follow it on this worker) launches none, so that no kernel is booted for nothing.
 """
 
 from __future__ import annotations
@@ -78,8 +79,9 @@ def _state() -> _State:
 
 
 def _warm_lines(modules: tuple[str, ...]) -> list[str]:
-    imports = [*WARM_IMPORTS, *(f"course_lib.checks.{name}" for name in modules)]
-    return [f"import {name}" for name in imports]
+    imports = [*WARM_IMPORTS, "course_lib.checks.harvest", *(f"course_lib.checks.{name}" for name in modules)]
+    return [*(f"import {name}" for name in imports),
+            "course_lib.checks.harvest.release_failed_cells(get_ipython())"]
 
 
 def _launcher(job: dict[str, Any]):
@@ -103,8 +105,9 @@ def _launcher(job: dict[str, Any]):
             spare[1].close()
         if session is None:
             session = new()
-        with contextlib.suppress(Exception):  # no spare this time: the next start makes its own
-            state.spare = (key, new())  # boots while this student's notebook runs
+        if job.get("spare", True):
+            with contextlib.suppress(Exception):  # no spare this time: the next start makes its own
+                state.spare = (key, new())  # boots while this student's notebook runs
         session.connect()
         return session
 
@@ -138,8 +141,10 @@ def results_from_data(data: dict[str, Any], steps: list[Step]) -> list[Result]:
 
 
 def job_for(steps: list[Step], modules: list[str], limits: sandbox.Limits, use_sandbox: bool,
-            budget: float) -> dict[str, Any]:
-    """The plain-data job :func:`execute_job` runs."""
+            budget: float, spare: bool = True) -> dict[str, Any]:
+    """The plain-data job :func:`execute_job` runs; ``spare=False`` when no job will follow it on
+    its worker (the kernel launched ahead would be thrown away)."""
     return {"steps": [{"key": list(step.key), "source": step.source, "timeout": step.timeout}
                       for step in steps],
-            "modules": sorted(modules), "limits": asdict(limits), "sandbox": use_sandbox, "budget": budget}
+            "modules": sorted(modules), "limits": asdict(limits), "sandbox": use_sandbox, "budget": budget,
+            "spare": spare}
