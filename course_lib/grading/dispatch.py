@@ -42,7 +42,10 @@ class LocalPool:
 
     def __init__(self, jobs: int) -> None:
         context = multiprocessing.get_context("forkserver")
-        self.executor = concurrent.futures.ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context)
+        # The fork server imports the worker's libraries once; each worker process starts from it.
+        context.set_forkserver_preload(["course_lib.grading.worker"])
+        self.workers = max(1, jobs)
+        self.executor = concurrent.futures.ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
 
     def submit(self, job: dict[str, Any]) -> concurrent.futures.Future:
         return self.executor.submit(worker.execute_job, job)
@@ -61,6 +64,10 @@ class DaskPool:
         from distributed import Client
 
         self.client = Client(address, timeout=30)
+
+    @property
+    def workers(self) -> int:
+        return max(1, len(self.client.scheduler_info().get("workers", {})))
 
     def submit(self, job: dict[str, Any]) -> Any:
         return self.client.submit(worker.execute_job, job, pure=False)
@@ -105,14 +112,18 @@ class Pending:
 
 
 def submit_student(pool: LocalPool | DaskPool, api: NbGraderAPI, assignment: str, student: str,
-                   stage: Path, notebooks: list[str]) -> Pending:
-    """Prepare each of a student's staged notebooks and send it to the pool."""
+                   stage: Path, notebooks: list[str], jobs_after: int = 0) -> Pending:
+    """Prepare each of a student's staged notebooks and send it to the pool; ``jobs_after``
+    notebooks of other students will be sent after these."""
     executor = SandboxedExecute(config=api.config)
     pending = Pending(student)
-    for name in notebooks:
+    workers = pool.workers
+    for index, name in enumerate(notebooks):
         notebook = sanitized(api, assignment, student, stage / name)
         plan = executor.plan(notebook, {"assignment": assignment, "notebook": Path(name).stem})
-        job = plan.job(executor.limits(), executor.sandbox, executor.budget())
+        following = jobs_after + len(notebooks) - index - 1
+        # Among the last jobs, one per worker: none follows it there, so no kernel is launched ahead.
+        job = plan.job(executor.limits(), executor.sandbox, executor.budget(), spare=following >= workers)
         pending.jobs[pool.submit(job)] = (name, plan.seed, job)
     return pending
 

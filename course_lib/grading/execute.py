@@ -104,8 +104,9 @@ class Plan:
             if hidden is not None:
                 self.steps.append(Step(("hidden", grade_id), hidden, HIDDEN_TIMEOUT_FACTOR * timeout))
 
-    def job(self, limits: sandbox.Limits, use_sandbox: bool, budget: float) -> dict[str, Any]:
-        return worker.job_for(self.steps, self.modules, limits, use_sandbox, budget)
+    def job(self, limits: sandbox.Limits, use_sandbox: bool, budget: float,
+            spare: bool = True) -> dict[str, Any]:
+        return worker.job_for(self.steps, self.modules, limits, use_sandbox, budget, spare)
 
 
 class SandboxedExecute(NbGraderPreprocessor):

@@ -191,12 +191,14 @@ class Course:
             with _phase("release, sandbox probe"):
                 api = self.grading_api(assignment, options, Path(work))
             max_score = float(api.get_assignment(assignment)["max_score"])
+            table = {result.student_id: result for result in store.all(everyone, max_score)}
 
             def finish(student: str, result: StudentResult, exercises: list[dict], digest: str) -> None:
                 store.put(student, digest, version, result, exercises)
                 if progress is not None:
                     progress(result)
-                write_csv(csv_path, store.all(everyone, max_score))
+                table[student] = result  # the CSV stays current as the class is graded
+                write_csv(csv_path, list(table.values()))
 
             to_run: dict[str, str] = {}
             for student in chosen:
@@ -224,11 +226,12 @@ class Course:
         """Send every notebook to the pool; grade each student as soon as all of theirs are back."""
         try:
             pending, owner = {}, {}
-            for student in to_run:
+            for index, student in enumerate(to_run):
                 stage = Path(api.coursedir.submitted_directory) / student / assignment
+                jobs_after = (len(to_run) - index - 1) * len(notebooks)
                 with _phase("sanitize, plan, send"):
                     pending[student] = dispatch.submit_student(pool, api, assignment, student, stage,
-                                                               notebooks)
+                                                               notebooks, jobs_after)
                 owner.update(dict.fromkeys(pending[student].jobs, student))
             waited = time.perf_counter()
             for future in pool.as_completed(list(owner)):
