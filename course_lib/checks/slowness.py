@@ -4,12 +4,13 @@ by what was seen.
 A graph walk should take time in proportion to the graph. One that searches a list for every node
 (``node in visited`` with ``visited`` a list) takes time in proportion to the *square* of it: a
 fraction of a second on the public chains of 10 000 operations, minutes on one of 100 000.
-Before a large chain runs, :func:`too_slow` times the answer on two smaller chains, 2 500 and
-5 000 operations long. When twice the nodes take about four times as long, and the trend puts the
-large chain beyond :data:`SLOW_SECONDS`, the case fails at once with the measurements, instead of
-running out the time of the whole check. :func:`membership_lists` then looks for the usual cause,
-an ``in`` test on a long list, in the code that ran; the sentence suggests it only when it was
-seen.
+Before a large chain runs, :func:`too_slow` times the answer on three smaller chains, 1 250,
+2 500 and 5 000 operations long. When each doubling takes about four times as long (one slow
+measurement on a busy machine is not a trend), and the trend puts the large chain beyond
+:data:`SLOW_SECONDS`, the case fails at once with the measurements, instead of running out the
+time of the whole check. :func:`membership_lists` then
+looks for the usual cause, an ``in`` test on a long list, in the code that ran; the sentence
+suggests it only when it was seen.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import collections
 import dis
 import functools
 import gc
+import itertools
 import math
 import re
 import sys
@@ -30,11 +32,11 @@ from .programs import Program, chain
 
 LARGE = 5_000
 """Chains with more operations than this are measured first."""
-PROBES = (2_500, 5_000)
+PROBES = (1_250, 2_500, 5_000)
 """The lengths of the chains timed before a large one."""
 SLOW_SECONDS = 1.0
 """A case whose time the trend puts beyond this is too slow (a linear answer takes well under 1 s)."""
-_NOISE = 0.02
+_NOISE = 0.01
 """Seconds on the shorter probe below which an answer is fast whatever its trend."""
 _SUPERLINEAR = 2.8
 """Time ratio for twice the nodes beyond which the time grows faster than the graph (linear: 2)."""
@@ -67,21 +69,21 @@ def too_slow(timed: Callable[[Program], float], program: Program,
     n = operations(program)
     if n <= LARGE:
         return None
-    short, long = PROBES
-    t_short = _seconds(timed, short)
-    if t_short < _NOISE:
+    seconds = [_seconds(timed, PROBES[0])]
+    if seconds[0] < _NOISE:
         return None
-    t_long = _seconds(timed, long)
-    ratio = t_long / t_short
-    if ratio < _SUPERLINEAR:
-        return None
-    predicted = t_long * (n / long) ** min(math.log2(ratio), 3.0)
+    for length in PROBES[1:]:  # each doubling must take about four times as long, not just one
+        seconds.append(_seconds(timed, length))
+        if seconds[-1] / seconds[-2] < _SUPERLINEAR:
+            return None
+    growth = min(later / earlier for earlier, later in itertools.pairwise(seconds))
+    predicted = seconds[-1] * (n / PROBES[-1]) ** min(math.log2(growth), 3.0)
     if predicted < SLOW_SECONDS:
         return None
-    sentence = (f"too slow on a chain of {_count(n)} operations: a chain of {_count(short)} took "
-                f"{t_short:.2f} s and one of {_count(long)} took {t_long:.2f} s, {ratio:.1f} times as long "
-                "for twice the nodes (a walk that handles each node once takes twice as long), which puts "
-                f"this chain at about {_duration(predicted)}")
+    took = ", ".join(f"{_count(length)} took {t:.2f} s" for length, t in zip(PROBES, seconds, strict=True))
+    sentence = (f"too slow on a chain of {_count(n)} operations: a chain of {took}, {growth:.1f} times as "
+                "long or more for twice the nodes (a walk that handles each node once takes twice as long), "
+                f"which puts this chain at about {_duration(predicted)}")
     reason = explain(chain(300))
     return f"{sentence}. {reason}" if reason else (
         f"{sentence}. Does your code search or shift a list for every node (`in` on a list, "
