@@ -54,9 +54,11 @@ def _backward_answer(function: Callable[[ref.Value], Any]) -> Callable[[Program]
         root, _ = _graded_graph(program)
         return list_search(lambda: function(root))
 
+    measured: dict[int, float] = {}
+
     def answer(program: Program) -> Any:
         try:
-            slow = too_slow(seconds, program, explain)
+            slow = too_slow(seconds, program, explain, measured)
             if slow is not None:
                 return Unanswerable(slow)
             root, scope = _graded_graph(program)

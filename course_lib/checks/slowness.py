@@ -62,18 +62,29 @@ def _seconds(timed: Callable[[Program], float], length: int) -> float:
 
 
 def too_slow(timed: Callable[[Program], float], program: Program,
-             explain: Callable[[Program], str | None] = lambda program: None) -> str | None:
+             explain: Callable[[Program], str | None] = lambda program: None,
+             measured: dict[int, float] | None = None) -> str | None:
     """``None`` if ``program`` is no large chain, or if ``timed`` (the seconds an answer takes on a
     program) grows about linearly; else the sentence for the student: the measurements, the time
-    they predict for ``program``, and ``explain(a short chain)`` when it names a cause."""
+    they predict for ``program``, and ``explain(a short chain)`` when it names a cause.
+
+    ``measured`` keeps the probes' seconds by chain length: an answer checked on several large
+    chains is measured once (and judged the same way on each)."""
     n = operations(program)
     if n <= LARGE:
         return None
-    seconds = [_seconds(timed, PROBES[0])]
+    measured = {} if measured is None else measured
+
+    def probe(length: int) -> float:
+        if length not in measured:
+            measured[length] = _seconds(timed, length)
+        return measured[length]
+
+    seconds = [probe(PROBES[0])]
     if seconds[0] < _NOISE:
         return None
     for length in PROBES[1:]:  # each doubling must take about four times as long, not just one
-        seconds.append(_seconds(timed, length))
+        seconds.append(probe(length))
         if seconds[-1] / seconds[-2] < _SUPERLINEAR:
             return None
     growth = min(later / earlier for earlier, later in itertools.pairwise(seconds))

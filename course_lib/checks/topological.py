@@ -165,12 +165,14 @@ def _order_answer(function: Callable[[ref.Value], Any]) -> Callable[[Program], A
     """``topological_order`` as a function of a program: build its course graph, number its nodes
     (before the student's code can touch them), run the function — refusing recursion, and timing
     it first on a large chain — and return the answer as tokens, or ``{"recursive": function}``."""
+    measured: dict[int, float] = {}
+
     def answer(program: Program) -> Any:
         root, _ = course_graph(program)
         index = tokens(graph_nodes(root))
         try:
             with forbidding_recursion():
-                slow = too_slow(_seconds_on(function), program, _list_search_in(function))
+                slow = too_slow(_seconds_on(function), program, _list_search_in(function), measured)
                 if slow is not None:
                     return Unanswerable(slow)
                 order = function(root)
