@@ -8,9 +8,8 @@ Before a large chain runs, :func:`too_slow` times the answer on three smaller ch
 2 500 and 5 000 operations long. When each doubling takes about four times as long (one slow
 measurement on a busy machine is not a trend), and the trend puts the large chain beyond
 :data:`SLOW_SECONDS`, the case fails at once with the measurements, instead of running out the
-time of the whole check. :func:`membership_lists` then
-looks for the usual cause, an ``in`` test on a long list, in the code that ran; the sentence
-suggests it only when it was seen.
+time of the whole check. :func:`membership_lists` then looks for the usual cause, an ``in`` test
+on a long list, in the code that ran; the sentence suggests it only when it was seen.
 """
 
 from __future__ import annotations

@@ -117,17 +117,18 @@ class Course:
                                   f"{result.get('error', '')}")
             stamp = self._stamp_path(assignment)
             stamp.parent.mkdir(parents=True, exist_ok=True)
-            stamp.write_text(json.dumps(self._release_stamp(assignment)))
+            stamp.write_text(json.dumps(self._release_stamp(assignment, api)))
         return chosen
 
     def ensure_released(self, assignment: str) -> bool:
         """Release ``assignment`` (:meth:`release`) unless its release and gradebook entry are already
         those of the current source and ``course_lib``; returns whether it released."""
+        api = self.api()
         try:
-            current = json.loads(self._stamp_path(assignment).read_text()) == self._release_stamp(assignment)
+            stored = json.loads(self._stamp_path(assignment).read_text())
         except (OSError, json.JSONDecodeError):
-            current = False
-        if current and self._gradebook_has(assignment):
+            stored = None
+        if stored == self._release_stamp(assignment, api) and self._gradebook_has(assignment, api):
             return False
         self.release([assignment])
         return True
@@ -135,7 +136,7 @@ class Course:
     def _stamp_path(self, assignment: str) -> Path:
         return self.root / "grades" / ".releases" / f"{assignment}.json"
 
-    def _release_stamp(self, assignment: str) -> dict[str, str]:
+    def _release_stamp(self, assignment: str, api: NbGraderAPI) -> dict[str, str]:
         """What a release depends on and what it wrote: the lesson version, the course's nbgrader
         configuration, the released files, the gradebook it was recorded in."""
         folder = self.root / RELEASE_DIRECTORY / assignment
@@ -143,11 +144,10 @@ class Course:
         config = self.root / "nbgrader_config.py"
         return {"version": self.lesson_version(assignment),
                 "config": _digest([config] if config.is_file() else [], self.root),
-                "released": _digest(released, folder), "gradebook": self.api().coursedir.db_url}
+                "released": _digest(released, folder), "gradebook": api.coursedir.db_url}
 
-    def _gradebook_has(self, assignment: str) -> bool:
+    def _gradebook_has(self, assignment: str, api: NbGraderAPI) -> bool:
         """Whether the gradebook records ``assignment`` with every one of its source notebooks."""
-        api = self.api()
         sources = {p.stem for p in (self.root / SOURCE_DIRECTORY / assignment).glob("*.ipynb")}
         try:
             with warnings.catch_warnings(), Gradebook(api.coursedir.db_url, api.coursedir.course_id) as book:
