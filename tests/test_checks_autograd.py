@@ -623,7 +623,7 @@ def test_a_sort_with_a_list_as_visited_set_is_too_slow_and_told_why():
     message = str(failure.value)
     assert re.search(r"topological_order on a chain of (10|50) 000 additions \(x = x \+ a\) with a=0.5: too "
                      r"slow on a chain of (10|50) 000 operations: a chain of 1 250 took .*, 2 500 took .*, "
-                     r"5 000 took .* times as long or more for twice the nodes", message)
+                     r"5 000 took .*, on average .* times as long for twice the nodes", message)
     assert "Is `visited` meant to be a list? Your code tests `… in visited`" in message
     assert "Hint:" not in message
 
@@ -652,6 +652,25 @@ def test_a_linear_sort_is_never_measured_as_too_slow():
         return slowness.timed(lambda: autograd.topological_order(root))
 
     assert slowness.too_slow(seconds, programs.chain(100_000)) is None
+
+
+
+def _measured(seconds_by_length):
+    """A fake ``timed`` that answers with the given seconds per chain length."""
+    return lambda program: seconds_by_length[slowness.operations(program)]
+
+
+@pytest.mark.parametrize("seconds, slow", [
+    ({1_250: 0.05, 2_500: 0.2, 5_000: 0.8}, True),  # quadratic: four times per doubling
+    ({1_250: 0.05, 2_500: 0.29, 5_000: 0.78}, True),  # quadratic, one doubling measured at 2.7x (seen in CI)
+    ({1_250: 0.01, 2_500: 0.02, 5_000: 0.04}, False),  # linear
+    ({1_250: 0.01, 2_500: 0.035, 5_000: 0.04}, False),  # linear, one doubling measured at 3.5x
+    ({1_250: 0.05, 2_500: 0.04, 5_000: 0.5}, False),  # shorter on a longer chain: noise, not a trend
+    ({1_250: 0.001, 2_500: 0.004, 5_000: 0.016}, False),  # below the noise floor
+])
+def test_the_trend_is_judged_over_the_whole_span(seconds, slow):
+    verdict = slowness.too_slow(_measured(seconds), programs.chain(100_000))
+    assert (verdict is not None) == slow, verdict
 
 
 def test_a_list_missing_the_leaves_is_named():
