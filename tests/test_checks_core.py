@@ -6,12 +6,16 @@ the real checks in ``test_check_contract.py``.
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import numpy as np
 import pytest
 import torch
 
 from course_lib.checks import Case, Check, Mistake
 from course_lib.checks.coerce import CoercionError, as_float, as_float_list
+from course_lib.checks.running import old_objects_spared
 
 
 class RiggedFloat(float):
@@ -124,3 +128,42 @@ def test_a_function_that_changes_its_argument_cannot_change_the_reference_s():
 
     total(destructive)  # the reference, called after it, still sees [1.0, 2.0]
     assert total.public[0].args == ([1.0, 2.0],)
+
+
+class _Node:
+    """An object that can be part of a reference cycle."""
+
+
+def _cycle() -> weakref.ref:
+    node = _Node()
+    node.me = node
+    return weakref.ref(node)
+
+
+def test_a_check_spares_old_objects_from_the_collector_and_hands_them_back():
+    assert gc.get_freeze_count() == 0
+    with old_objects_spared():
+        assert gc.get_freeze_count() > 0  # the objects that existed before are frozen
+        garbage = _cycle()
+        gc.collect()
+        assert garbage() is None, "a cycle made inside the block is still collected"
+        with old_objects_spared():
+            pass
+        assert gc.get_freeze_count() > 0, "an inner block must not unfreeze the outer one's objects"
+    assert gc.get_freeze_count() == 0, "the frozen objects must be handed back"
+
+
+def test_a_check_leaves_a_freeze_made_before_it_alone():
+    old = _cycle()  # made before the freeze: then garbage, but frozen with the rest
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with old_objects_spared():
+            garbage = _cycle()
+        assert gc.get_freeze_count() == frozen
+        gc.collect()
+        assert garbage() is None, "a cycle the check made must stay collectable"
+    finally:
+        gc.unfreeze()
+    gc.collect()
+    assert old() is None

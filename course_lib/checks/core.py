@@ -35,7 +35,7 @@ import numpy.random  # noqa: F401 - loaded with the checks: drawing hidden cases
 from . import wire
 from .answer_key import AnswerKeyUnavailable
 from .coerce import CoercionError, as_float
-from .running import CASE_TIME_LIMIT, TooSlow, quiet, run  # noqa: F401 - quiet: importable from here
+from .running import CASE_TIME_LIMIT, TooSlow, old_objects_spared, quiet, run  # noqa: F401 - quiet: importable from here
 from .text import fmt
 
 Compare = Callable[[Any, Any], "str | None"]
@@ -254,6 +254,11 @@ def _observe_all(check: Check, function: Callable[..., Any], cases: Sequence[Cas
 
 def observe(check: Check, student: Any, cases: Sequence[Case]) -> list[Observation]:
     """Observations of ``student`` on ``cases`` (see :data:`Observation`); runs student code."""
+    with old_objects_spared():
+        return _observe(check, student, cases)
+
+
+def _observe(check: Check, student: Any, cases: Sequence[Case]) -> list[Observation]:
     if not callable(student):
         return [{"stop": "not callable", "what": fmt(student)}]
     try:
@@ -354,6 +359,11 @@ def judge(check: Check, cases: Sequence[Case], observations: Any) -> list[Failur
     check compares output, print something else); the first failure carries the hint of the known
     mistake that explains every case, if one does. Trusted: runs the reference and the mistakes,
     never student code."""
+    with old_objects_spared():
+        return _judge(check, cases, observations)
+
+
+def _judge(check: Check, cases: Sequence[Case], observations: Any) -> list[Failure]:
     if not isinstance(observations, list):
         observations = []
     if len(observations) == 1 and isinstance(observations[0], dict) and "stop" in observations[0]:

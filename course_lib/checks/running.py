@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import gc
 import io
 import math
 import signal
@@ -33,6 +34,27 @@ PRINTED_LIMIT = 20_000
 class TooSlow(BaseException):  # noqa: N818 - reads as what happened
     """Raised inside the student's code when a case runs out of time. A ``BaseException``, so that
     an ``except Exception`` in the student's code does not swallow it."""
+
+
+@contextlib.contextmanager
+def old_objects_spared() -> Iterator[None]:
+    """Keep the objects that exist when the block starts out of the cyclic garbage collector's
+    walks until it ends (``gc.freeze``; ``gc.unfreeze`` hands them back, so nothing is kept alive).
+
+    A kernel that has imported torch and matplotlib holds a few hundred thousand objects, and each
+    full collection walks all of them; building a graph of 100 000 nodes sets off collection after
+    collection. Measured on lesson 04's ``topological_order`` check in such a process: its public
+    cases took 2.0 s, 0.7 s with this; its hidden ones 3.3 s, 1.6 s. Where objects are frozen
+    already (the grading kernel freezes its libraries once they are imported; an outer block),
+    nothing is done: the student's objects stay collectable, and the outer freeze stays."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 @dataclass(frozen=True)

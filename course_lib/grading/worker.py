@@ -80,8 +80,11 @@ def _state() -> _State:
 
 def _warm_lines(modules: tuple[str, ...]) -> list[str]:
     imports = [*WARM_IMPORTS, "course_lib.checks.harvest", *(f"course_lib.checks.{name}" for name in modules)]
+    # Frozen, the libraries' objects are skipped by every later garbage collection: a notebook
+    # that builds large graphs of small objects sets off many (lesson 04 trains on thousands).
     return [*(f"import {name}" for name in imports),
-            "course_lib.checks.harvest.release_failed_cells(get_ipython())"]
+            "course_lib.checks.harvest.release_failed_cells(get_ipython())",
+            "import gc; gc.freeze()"]
 
 
 def _launcher(job: dict[str, Any]):
