@@ -7,6 +7,7 @@ the real checks in ``test_check_contract.py``.
 from __future__ import annotations
 
 import gc
+import math
 import weakref
 
 import numpy as np
@@ -167,3 +168,23 @@ def test_a_check_leaves_a_freeze_made_before_it_alone():
         gc.unfreeze()
     gc.collect()
     assert old() is None
+
+
+def test_the_remembered_answers_of_the_reference_tell_cases_and_checks_apart():
+    """The reference's answers are kept between calls; a case that only equals another (-0.0 and
+    0.0, 1 and 1.0) and a check of the same name with another reference get their own."""
+    def sign(x):
+        return math.copysign(1.0, x) if isinstance(x, float) else 2.0  # 2.0 for an int
+
+    def check_of(reference):
+        return Check(name="sign", params=("x",), reference=reference,
+                     public=(Case((0.0,)), Case((-0.0,)), Case((1,)), Case((1.0,))), hidden=lambda rng: [])
+
+    check = check_of(sign)
+    check(sign)
+    check(sign)  # the second time from what was kept
+    with pytest.raises(AssertionError, match=r"sign\(x=-0.0\): expected -1.0, got 1.0"):
+        check(lambda x: 1.0 if isinstance(x, float) else 2.0)
+    with pytest.raises(AssertionError, match=r"sign\(x=1\): expected 2.0, got 1.0"):
+        check(lambda x: math.copysign(1.0, x) if isinstance(x, float) else 1.0)
+    check_of(lambda x: 7.0)(lambda x: 7.0)  # same name, another reference: not the first one's answers
