@@ -6,11 +6,14 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from course_lib.grading import grade
+from course_lib.grading import grade, worker
 from course_lib.grading.cli import main as course
+from course_lib.grading.execute import Plan
 from course_lib.grading.feedback import HideTestTracebacks
 from course_lib.grading.sanitize import DropEmptyGraderMetadata
 from course_lib.grading.submissions import duplicated_cells, notebook_problem
+
+from .notebooks import SOLUTIONS, read
 
 
 def _graded(source: str, grade_id: str, solution: bool = False):
@@ -103,3 +106,26 @@ def test_progress_is_one_line_per_student_when_not_on_a_terminal(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["ann", "8.0", "/", "8.0"]
     assert "ben" in lines[1] and "NOT GRADED: broken JSON" in lines[1]
+
+
+def test_the_grade_command_passes_its_limits_on(monkeypatch, tmp_path):
+    """``--timeout`` and ``--memory-limit`` reach the grading run (the red team grades with the
+    default memory limit)."""
+    seen = {}
+    monkeypatch.setattr(grade.Course, "submitted_students", lambda self, assignment: ["alice"])
+    monkeypatch.setattr(grade.Course, "grade",
+                        lambda self, assignment, **options: seen.update(options) or [])
+    assert course(["--root", str(tmp_path), "grade", "01_predict_compare_learn", "--timeout", "7",
+                   "--memory-limit", "1.5"]) == 0
+    assert (seen["timeout"], seen["memory_limit_gb"]) == (7, 1.5)
+
+
+@pytest.mark.parametrize(("lesson", "libraries"),
+                         [("01_predict_compare_learn", []), ("04_autograd_engine", ["torch"])])
+def test_a_kernel_loads_ahead_the_libraries_its_lesson_imports_then_freezes_them(lesson, libraries):
+    source = read(SOLUTIONS / lesson / f"{lesson}.ipynb")
+    plan = Plan(source, source, timeout=30, seed=0)
+    assert plan.libraries == libraries
+    lines = worker._warm_lines(tuple(plan.modules), tuple(plan.libraries))
+    assert [line for line in lines if line.startswith("import torch")] == [f"import {n}" for n in libraries]
+    assert lines[-1] == "import gc; gc.freeze()", "the libraries are frozen after every import"

@@ -88,6 +88,7 @@ class Plan:
         self.tests = {_grade_id(cell): parse_test_cell(_grade_id(cell), cell.source)
                       for cell in source.cells if _is_test(cell)}
         self.modules = sorted({test.module for test in self.tests.values()})
+        self.libraries = _libraries_imported(source)
         self.steps: list[Step] = []
         self.cells: dict[tuple, int] = {}
         for index, cell in enumerate(nb.cells):
@@ -106,7 +107,15 @@ class Plan:
 
     def job(self, limits: sandbox.Limits, use_sandbox: bool, budget: float,
             spare: bool = True) -> dict[str, Any]:
-        return worker.job_for(self.steps, self.modules, limits, use_sandbox, budget, spare)
+        return worker.job_for(self.steps, self.modules, limits, use_sandbox, budget, spare, self.libraries)
+
+
+def _libraries_imported(source: NotebookNode) -> list[str]:
+    """The :data:`~.worker.LESSON_LIBRARIES` that the instructor's notebook imports (never the
+    student's: what runs before the student's code is the course's choice)."""
+    code = "\n".join(cell.source for cell in source.cells if cell.cell_type == "code")
+    return [name for name in worker.LESSON_LIBRARIES
+            if re.search(rf"^\s*(?:import|from)\s+{re.escape(name)}\b", code, flags=re.MULTILINE)]
 
 
 class SandboxedExecute(NbGraderPreprocessor):

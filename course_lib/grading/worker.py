@@ -29,6 +29,9 @@ from .kernel import KernelSession, Outcome
 from .run import Result, Runner, Step
 
 WARM_IMPORTS = ("numpy", "matplotlib.pyplot", "IPython.display")
+LESSON_LIBRARIES = ("torch",)
+"""Loaded ahead only for a lesson whose source notebook imports it (torch takes a second and brings
+some 140 000 objects, which lesson 01 has no use for)."""
 
 
 class _State:
@@ -78,8 +81,9 @@ def _state() -> _State:
     return _STATE
 
 
-def _warm_lines(modules: tuple[str, ...]) -> list[str]:
-    imports = [*WARM_IMPORTS, "course_lib.checks.harvest", *(f"course_lib.checks.{name}" for name in modules)]
+def _warm_lines(modules: tuple[str, ...], libraries: tuple[str, ...] = ()) -> list[str]:
+    imports = [*WARM_IMPORTS, *libraries, "course_lib.checks.harvest",
+               *(f"course_lib.checks.{name}" for name in modules)]
     # Frozen, the libraries' objects are skipped by every later garbage collection: a notebook
     # that builds large graphs of small objects sets off many (lesson 04 trains on thousands).
     return [*(f"import {name}" for name in imports),
@@ -90,16 +94,17 @@ def _warm_lines(modules: tuple[str, ...]) -> list[str]:
 def _launcher(job: dict[str, Any]):
     """A function starting a new kernel for ``job``, taking the one launched ahead if it fits."""
     state = _state()
-    modules = tuple(job["modules"])
+    modules, libraries = tuple(job["modules"]), tuple(job.get("libraries", ()))
     limits = sandbox.Limits(**job["limits"])
     library = state.library(modules) if job["sandbox"] else None
     fonts = state.fonts()
     # A kernel's client belongs to the thread that launched it: a spare is only taken by that thread.
-    key = (threading.get_ident(), modules, job["sandbox"], tuple(sorted(job["limits"].items())), fonts)
+    key = (threading.get_ident(), modules, libraries, job["sandbox"], tuple(sorted(job["limits"].items())),
+           fonts)
 
     def new() -> KernelSession:
-        return KernelSession(library, limits, state.folder, extra_ro=fonts, warm=_warm_lines(modules),
-                             connect=False)
+        return KernelSession(library, limits, state.folder, extra_ro=fonts,
+                             warm=_warm_lines(modules, libraries), connect=False)
 
     def start() -> KernelSession:
         spare, state.spare = state.spare, None
@@ -144,10 +149,11 @@ def results_from_data(data: dict[str, Any], steps: list[Step]) -> list[Result]:
 
 
 def job_for(steps: list[Step], modules: list[str], limits: sandbox.Limits, use_sandbox: bool,
-            budget: float, spare: bool = True) -> dict[str, Any]:
+            budget: float, spare: bool = True, libraries: list[str] = ()) -> dict[str, Any]:
     """The plain-data job :func:`execute_job` runs; ``spare=False`` when no job will follow it on
-    its worker (the kernel launched ahead would be thrown away)."""
+    its worker (the kernel launched ahead would be thrown away); ``libraries`` (of
+    :data:`LESSON_LIBRARIES`) are loaded before the student's code runs."""
     return {"steps": [{"key": list(step.key), "source": step.source, "timeout": step.timeout}
                       for step in steps],
-            "modules": sorted(modules), "limits": asdict(limits), "sandbox": use_sandbox, "budget": budget,
-            "spare": spare}
+            "modules": sorted(modules), "libraries": sorted(libraries), "limits": asdict(limits),
+            "sandbox": use_sandbox, "budget": budget, "spare": spare}
