@@ -2,7 +2,8 @@
 
 The test replays what a student does, in one kernel per lesson: Run All on the untouched release
 (errors and all), then fill in the exercises in order, re-running each exercise's cell and every
-cell after it, as a student would. At every stage each check must tell the truth: "✓" only for
+cell after it, as a student would (except the cells whose result cannot have changed: those that
+use none of the names just written). At every stage each check must tell the truth: "✓" only for
 an exercise that is written and right, "`name` is not written yet" only for an exercise that is
 still the stub, and a cell fails only where it uses an exercise that is not written yet.
 
@@ -93,8 +94,10 @@ def _dependencies(notebook: NotebookNode, names: dict[str, int]) -> dict[int, se
 class Student:
     """A kernel running the lesson's release, and the cells of the notebook as the student edits them."""
 
-    def __init__(self, lesson: str, client: NotebookClient, notebook: NotebookNode) -> None:
+    def __init__(self, lesson: str, client: NotebookClient, notebook: NotebookNode,
+                 names: dict[str, int]) -> None:
         self.client, self.notebook = client, notebook
+        self.dependencies = _dependencies(notebook, names)
         self.release = read(RELEASE / lesson / f"{lesson}.ipynb")
         self.solution = read(SOLUTIONS / lesson / f"{lesson}.ipynb")
 
@@ -104,9 +107,16 @@ class Student:
         self.client.execute_cell(code_cell, index)
         return code_cell
 
-    def run_all(self, start: int = 0) -> None:
+    def run_all(self, start: int = 0, changed: set[str] | None = None) -> None:
+        """Run every code cell from ``start`` on, as a student would; given the student's names
+        whose definitions ``changed``, skip the cells that would compute what they computed before:
+        those that are no exercise or check and use none of those names (directly or through a
+        variable or function computed from them; see :func:`_dependencies`)."""
         for index in range(start, len(self.notebook.cells)):
-            if self.notebook.cells[index].cell_type == "code":
+            code_cell = self.notebook.cells[index]
+            if code_cell.cell_type != "code":
+                continue
+            if changed is None or grade_id(code_cell) or self.dependencies[index] & changed:
                 self.run(index)
 
     def write(self, exercise: str) -> int:
@@ -177,7 +187,7 @@ def _run_all_on_the_blank_release(student: Student, names: dict[str, int]) -> No
     notebook = student.notebook
     student.run_all()
     first_code = next(i for i, c in enumerate(notebook.cells) if c.cell_type == "code")
-    student.run_all(start=first_code + 1)  # the imports done: every cell now runs after the stubs
+    student.run_all(start=first_code + 1, changed=set(names))  # now every cell runs after the stubs
     _assert_true_verdicts(notebook, written=set())
     for test in _test_cells(notebook):
         assert _errored(test) and NOT_WRITTEN.search(_text(test)), (grade_id(test), _text(test))
@@ -200,7 +210,7 @@ def _write_in_order(student: Student, names: dict[str, int]) -> list[str]:
     for position, exercise in enumerate(exercises):
         written |= _defined(notebook, exercise)
         index = student.write(exercise)
-        student.run_all(index)
+        student.run_all(index, changed=_defined(notebook, exercise))
         _assert_true_verdicts(notebook, written)
         broken_cells += _cells_failing_on_written_exercises(notebook, names, written, start=index)
         for done in exercises[:position + 1]:
@@ -218,7 +228,7 @@ def test_every_check_tells_the_truth_from_run_all_to_every_exercise_written(less
     client = NotebookClient(notebook, timeout=300, kernel_name="python3", allow_errors=True,
                             resources={"metadata": {"path": str(RELEASE / lesson)}})
     with client.setup_kernel():
-        student = Student(lesson, client, notebook)
+        student = Student(lesson, client, notebook, names)
         _run_all_on_the_blank_release(student, names)
         broken_cells = _write_in_order(student, names)
         if lesson == ENGINE:
@@ -238,7 +248,7 @@ def _write_the_engine_out_of_order(student: Student, names: dict[str, int]) -> N
     #    since Run All ran it) and run it and everything below, as a student would.
     written = {"counterexample"}
     index = student.write("counterexample")
-    student.run_all(index)
+    student.run_all(index, changed=_defined(notebook, "counterexample"))
     assert "✓ counterexample passes" in student.check("counterexample")
     _assert_true_verdicts(notebook, written)
     for later in ("backward", "Value", "train_step"):
