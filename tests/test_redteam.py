@@ -26,11 +26,14 @@ check ignore edits made by others meanwhile (only changes carrying the run's tok
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
 from .redteam import LESSONS, harness, selected
+from .redteam.common import WRONG_STUDENT
 from .redteam.harness import Run
+from .wrong_answers import WRONG_ANSWERS
 
 pytestmark = pytest.mark.e2e
 
@@ -145,6 +148,37 @@ def test_score_in_csv(runs, lesson, student):
     assert row["status"] in ("graded", "error"), row
     if row["status"] == "error":
         assert row["message"].strip(), "a rejected submission needs a reason"
+    assert submission.message in row["message"], row
+
+
+@pytest.mark.parametrize("lesson", LESSON_IDS)
+def test_the_summary_names_every_rejected_student_and_why(runs, lesson):
+    run = runs(lesson)
+    assert run.csv_rows is not None, run.csv_error
+    rejected = {student: row["message"] for student, row in run.csv_rows.items() if row["status"] == "error"}
+    if not any(s.status == "error" for s in run.submissions):
+        pytest.skip("no submission of this lesson must be rejected")
+    assert rejected, "no student was rejected, although some submissions are not notebooks"
+    for student, message in rejected.items():
+        assert re.search(rf"^\s*{re.escape(student)}\s.*NOT GRADED: {re.escape(message[:40])}", run.stdout,
+                         re.MULTILINE), f"{student} ({message}) is not in the summary:\n{run.stdout[-3000:]}"
+
+
+@pytest.mark.parametrize("lesson", LESSON_IDS)
+def test_feedback_shows_the_diagnosis_of_typical_wrong_answers(runs, lesson):
+    """The student with every exercise wrong reads each hint of the exercises that call no other
+    (a wrong answer elsewhere cannot change their verdict)."""
+    run = runs(lesson)
+    pages = run.feedback.get(WRONG_STUDENT, {})
+    text = " ".join(harness.page_text(page) for page in pages.values())
+    first = {}
+    for exercise, _, hint in WRONG_ANSWERS[lesson]:
+        first.setdefault(exercise, hint)
+    expected = {exercise: hint for exercise, hint in first.items()
+                if hint is not None and exercise not in run.lesson.depends}
+    assert expected, "no exercise whose typical wrong answer has a hint"
+    missing = {exercise: hint for exercise, hint in expected.items() if hint not in text}
+    assert not missing, f"hints missing from {WRONG_STUDENT}'s feedback: {missing}"
 
 
 @pytest.mark.parametrize("lesson, student", STUDENTS)

@@ -13,6 +13,7 @@ from .model import ALL, Built, Context, Submission, insert_after, notebook_bytes
 HONEST_FIRST = "r00_honest_first"
 HONEST_MID = "r50_honest_mid"
 HONEST_LAST = "r97_honest_last"
+WRONG_STUDENT = "r98_wrong_last"
 
 
 def honest(lesson_exercises_note: str = "") -> list[Submission]:
@@ -25,7 +26,7 @@ def honest(lesson_exercises_note: str = "") -> list[Submission]:
                    lambda ctx: Built(ctx.completed())),
         Submission(HONEST_LAST, None, "complete and correct, graded after the attacks (and the target "
                    "of the sabotage attack)", lambda ctx: Built(ctx.completed())),
-        Submission("r98_wrong_last", None, "every exercise answered with a typical wrong answer",
+        Submission(WRONG_STUDENT, None, "every exercise answered with a typical wrong answer",
                    lambda ctx: Built(ctx.variant(wrong=ALL)), loses=ALL),
         Submission("r99_blank_last", None, "the release handed in untouched",
                    lambda ctx: Built(ctx.blank()), loses=ALL),

@@ -6,6 +6,9 @@ gradient_step calls the student's predict; train calls predict, squared_error an
 
 from __future__ import annotations
 
+import copy
+
+from ..notebooks import cell as cell_of
 from . import common, snippets
 from .common import HONEST_FIRST, cells
 from .model import ALL, Built, Context, Lesson, Submission, insert_after
@@ -67,6 +70,26 @@ def _forged_metadata(ctx: Context) -> Built:
     insert_after(notebook, "end", "pass  # a bonus test of my own")
     notebook.cells[-1].metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True,
                                                "points": 100, "grade_id": "test_bonus", "schema_version": 3}
+    return Built(notebook)
+
+
+def _test_cell_edited(ctx: Context) -> Built:
+    notebook = ctx.variant(wrong=["gradient_step"])
+    cell_of(notebook, "test_gradient_step").source = "pass"
+    return Built(notebook)
+
+
+def _test_cell_deleted(ctx: Context) -> Built:
+    notebook = ctx.completed()
+    notebook.cells.remove(cell_of(notebook, "test_train"))
+    return Built(notebook)
+
+
+def _test_cell_duplicated(ctx: Context) -> Built:
+    notebook = ctx.completed()
+    index = notebook.cells.index(cell_of(notebook, "test_predict"))
+    notebook.cells.insert(index + 1, copy.deepcopy(notebook.cells[index]))
+    notebook.cells[index + 1].id = "pasted-copy"
     return Built(notebook)
 
 
@@ -281,6 +304,15 @@ SUBMISSIONS = common.honest() + [
                common.huge_sparse_notebook, loses=ALL, status="error"),
     Submission("r40_forged_metadata", 6, "a test cell's points set to 100 and a new 'test_bonus' grade cell "
                "worth 100; critical_alpha wrong", _forged_metadata, loses=("critical_alpha",)),
+    Submission("r49_test_cell_edited", 6, "gradient_step wrong, and its test cell replaced by `pass`",
+               _test_cell_edited, loses=("gradient_step",)),
+    Submission("r51_test_cell_deleted", 6, "train's test cell deleted; answers correct", _test_cell_deleted),
+    Submission("r52_test_cell_duplicated", 6, "predict's test cell pasted twice; answers correct",
+               _test_cell_duplicated, message="'test_predict' appears more than once"),
+    Submission("r53_syntax_error", 6, "a syntax error in critical_alpha's cell (a colon missing)",
+               lambda ctx: Built(ctx.variant(replace={"critical_alpha": (
+                   "def critical_alpha(input)\n    return 2 / input**2\n")})),
+               loses=("critical_alpha",)),
     # --- 7. the answer key importable at grading time
     Submission("r41_delegate_all", 7, "every exercise imported from course_lib.learning", _delegate_all,
                loses=ALL, own_code=True),

@@ -88,6 +88,8 @@ class Submission:
     """The feedback must say the exercise has to be "your own code" (it used the answer key)."""
     slow: bool = False
     """Costs at least one cell timeout."""
+    message: str = ""
+    """Words the CSV's message for this student must contain (what the instructor is told)."""
 
     @property
     def honest(self) -> bool:
