@@ -1,4 +1,7 @@
-"""Lesson 04 (a scalar autograd engine), the slowest kernels: few attacks.
+"""Lesson 04 (a scalar autograd engine), the slowest kernels: few attacks, those that are about this
+lesson (its check classes, its answer key, a crash that makes the grader replay its long prefix);
+reading files and history, and stealing the instructor's solution cells, are lesson 01's (r25,
+r26, r45) and lesson 03's (r10) to show.
 
 Exercises and points: add_mul_local_grads 2, pow_local_grad 1, relu_tanh_local_grads 2,
 topological_order 2, counterexample 2, backward 2, Value 3, train_step 2 (16).
@@ -42,16 +45,11 @@ SUBMISSIONS = common.honest() + [
     Submission("r05_crash_in_train_step_cell", 6, "os._exit at the top of train_step's solution cell",
                lambda ctx: Built(ctx.variant(prepend={"train_step": ctx.render(snippets.CRASHES["exit"])})),
                loses=("train_step",)),
-    Submission("r06_read_files_and_history", 5, "prints files, environment and the kernel's history; answers "
-               "correct", lambda ctx: common.read_files_and_history(ctx, "imports")),
     Submission("r07_repo_tamper_and_daemons", 1, "writes the repository, venv and HOME (as lesson 01's r06) "
                "and leaves daemons holding the kernel's pipes; answers correct",
                lambda ctx: cells(ctx, ("imports", snippets.REPO_TAMPER),
                                  ("test_pow_local_grad", snippets.HOLD_PIPES),
                                  checks_file="autograd.py", stubborn=snippets.STUBBORN)),
-    Submission("r08_steal_solutions", 7, "blank; each solution cell execs the same cell of the instructor's "
-               "solution notebook at grading time", lambda ctx: common.steal(ctx, common.instructors(ctx)),
-               loses=ALL),
     Submission("r09_launder_check_helpers", 7, "topological_order = the checks' _order_inputs_reversed (a "
                "valid iterative order), train_step = the checks' _step (the reference with defaults)",
                lambda ctx: Built(ctx.variant(replace={
