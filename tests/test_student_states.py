@@ -31,6 +31,7 @@ from nbclient import NotebookClient
 from nbformat import NotebookNode
 
 from .notebooks import RELEASE, SOLUTIONS, cell, grade_id, lesson_names, read, solution_ids, strip_markers
+from .replay import FREEZE_LIBRARIES
 from .replay import text as _text
 
 ENGINE = "04_autograd_engine"
@@ -186,6 +187,7 @@ def _run_all_on_the_blank_release(student: Student, names: dict[str, int]) -> No
     one."""
     notebook = student.notebook
     student.run_all()
+    student.probe(FREEZE_LIBRARIES)  # speed only: see tests/replay.py
     first_code = next(i for i, c in enumerate(notebook.cells) if c.cell_type == "code")
     student.run_all(start=first_code + 1, changed=set(names))  # now every cell runs after the stubs
     _assert_true_verdicts(notebook, written=set())
