@@ -225,9 +225,35 @@ def _step_without_backward(model: ref.Module, X: Any, y: Any, learning_rate: flo
     return loss.data, accuracy
 
 
+def _step(model: ref.Module, learning_rate: float) -> None:
+    for p in model.parameters():
+        p.data -= learning_rate * p.grad
+
+
+def _step_returning_swapped(model: ref.Module, X: Any, y: Any, learning_rate: float) -> tuple[float, float]:
+    loss, accuracy = ref.hinge_loss(model, X, y)
+    model.zero_grad()
+    loss.backward()
+    _step(model, learning_rate)
+    return accuracy, loss.data
+
+
+def _step_returning_after(model: ref.Module, X: Any, y: Any, learning_rate: float) -> tuple[float, float]:
+    loss, _ = ref.hinge_loss(model, X, y)
+    model.zero_grad()
+    loss.backward()
+    _step(model, learning_rate)
+    loss, accuracy = ref.hinge_loss(model, X, y)
+    return loss.data, accuracy
+
+
 NO_ZERO_GRAD_HINT = ("a leaf's grad adds up over backward() calls, so from the second call on you step along "
                      "the sum of every gradient so far: call model.zero_grad() before loss.backward().")
 UPHILL_HINT = "you stepped *up* the gradient, which makes the loss grow: p.data -= learning_rate * p.grad."
+SWAPPED_HINT = ("you returned (accuracy, loss); return them in the order the exercise asks for: "
+                "(loss, accuracy).")
+AFTER_HINT = ("you returned the loss and accuracy of the model *after* the step; return those from before it "
+              "(the loss whose gradient the step followed): keep them from the start, then step.")
 FROZEN_HINT = ("the parameters did not change. Call model.zero_grad(), then loss.backward() (so that every "
                "p.grad holds ∂loss/∂p when you step), and change each parameter in place: "
                "p.data -= learning_rate * p.grad.")
@@ -247,5 +273,7 @@ train_step = Check(
         Mistake(NO_ZERO_GRAD_HINT, _step_without_zero_grad),
         Mistake(UPHILL_HINT, _step_uphill),
         Mistake(FROZEN_HINT, _step_without_backward),
+        Mistake(SWAPPED_HINT, _step_returning_swapped),
+        Mistake(AFTER_HINT, _step_returning_after),
     ),
 )

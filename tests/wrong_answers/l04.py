@@ -140,6 +140,10 @@ WRONG_ANSWERS = [
         "the parameters did not change",
     ),
     Wrong("train_step", "p.data -= learning_rate * p.grad", "p.data -= learning_rate * p.data", None),
+    Wrong("train_step", "return loss.data, accuracy", "return accuracy, loss.data",
+          "in the order the exercise asks for"),
+    Wrong("train_step", "    return loss.data, accuracy",
+          "    loss, accuracy = hinge_loss(model, X, y)\n    return loss.data, accuracy", "*after* the step"),
     # found by a walk-through as a new student: the text states the slope at the kink
     Wrong("relu_tanh_local_grads", "return 1.0 if x > 0 else 0.0", "return 1.0 if x >= 0 else 0.0",
           "the convention (PyTorch's too) is 0"),
