@@ -50,7 +50,7 @@ step), mini-batch and full-batch gradient descent.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -119,20 +119,13 @@ def training_loop(n_epochs: int, optimizer: torch.optim.Optimizer, params: torch
     """
     if not _owns(optimizer, params):
         raise ValueError("the optimizer does not hold `params`: build it over [params]")
-    for epoch in range(1, n_epochs + 1):
-        loss = loss_fn(model(t_u, *params), t_c)
-        value = loss.item()
-        if history is not None:
-            history.append(value)
-        if not math.isfinite(value):
-            _report_divergence(epoch, value, print_every)
-            break
+
+    def update(loss: torch.Tensor) -> None:
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        if print_every and epoch % print_every == 0:
-            print(f"Epoch {epoch}, Loss {value:f}")
-    return params
+
+    return _epochs(n_epochs, params, t_u, t_c, update, print_every, history)
 
 
 def manual_training_loop(n_epochs: int, learning_rate: float, params: torch.Tensor, t_u: torch.Tensor,
@@ -148,6 +141,22 @@ def manual_training_loop(n_epochs: int, learning_rate: float, params: torch.Tens
     .requires_grad_()``; updating in place keeps the tensor an optimizer would hold.) Printing,
     ``history`` and stopping at a loss that is not finite are those of :func:`training_loop`.
     """
+    def update(loss: torch.Tensor) -> None:
+        if params.grad is not None:
+            params.grad.zero_()
+        loss.backward()
+        with torch.no_grad():
+            params.sub_(learning_rate * params.grad)  # in place: the same tensor stays the leaf
+
+    return _epochs(n_epochs, params, t_u, t_c, update, print_every, history)
+
+
+def _epochs(n_epochs: int, params: torch.Tensor, t_u: torch.Tensor, t_c: torch.Tensor,
+            update: Callable[[torch.Tensor], None], print_every: int,
+            history: list[float] | None) -> torch.Tensor:
+    """The loop both training loops share: each epoch the loss ``L`` of ``params``, recorded in
+    ``history``; a stop (said when printing) at a loss that is not finite; else ``update(L)``, and
+    ``Epoch e, Loss …`` every ``print_every`` epochs."""
     for epoch in range(1, n_epochs + 1):
         loss = loss_fn(model(t_u, *params), t_c)
         value = loss.item()
@@ -156,11 +165,7 @@ def manual_training_loop(n_epochs: int, learning_rate: float, params: torch.Tens
         if not math.isfinite(value):
             _report_divergence(epoch, value, print_every)
             break
-        if params.grad is not None:
-            params.grad.zero_()
-        loss.backward()
-        with torch.no_grad():
-            params -= learning_rate * params.grad
+        update(loss)
         if print_every and epoch % print_every == 0:
             print(f"Epoch {epoch}, Loss {value:f}")
     return params
