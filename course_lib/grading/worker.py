@@ -20,6 +20,7 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -149,7 +150,7 @@ def results_from_data(data: dict[str, Any], steps: list[Step]) -> list[Result]:
 
 
 def job_for(steps: list[Step], modules: list[str], limits: sandbox.Limits, use_sandbox: bool,
-            budget: float, spare: bool = True, libraries: list[str] = ()) -> dict[str, Any]:
+            budget: float, spare: bool = True, libraries: Sequence[str] = ()) -> dict[str, Any]:
     """The plain-data job :func:`execute_job` runs; ``spare=False`` when no job will follow it on
     its worker (the kernel launched ahead would be thrown away); ``libraries`` (of
     :data:`LESSON_LIBRARIES`) are loaded before the student's code runs."""
