@@ -347,6 +347,31 @@ def test_a_worker_launches_a_kernel_ahead_only_when_another_job_will_follow():
         worker._STATE = None
 
 
+@pytest.mark.parametrize("figures", [False, True])
+def test_a_graded_figure_is_a_one_line_note_unless_figures_are_drawn(figures):
+    from course_lib.checks.harvest import FIGURE_NOTE
+    from course_lib.grading import worker
+
+    shown = "import matplotlib.pyplot as plt\nplt.plot([1, 2], [3, 5])\nplt.show()"
+    returned = "figure, axes = plt.subplots()\naxes.plot([0, 1])\nfigure"
+    explorer = "from course_lib.widgets import base\nprint(len(base.figure_png(figure)) > 0)"
+    steps = [Step(("cell", 0), shown, 30), Step(("cell", 1), returned, 30), Step(("cell", 2), explorer, 30)]
+    job = worker.job_for(steps, ["learning"], sandbox.Limits(), True, 300, spare=False, figures=figures)
+    try:
+        results = worker.execute_job(job)["results"]
+    finally:
+        worker._state().close()
+        worker._STATE = None
+    assert results[2]["outputs"][0]["text"].strip() == str(figures), "an explorer's image is drawn or not"
+    for result in results[:2]:
+        assert result["status"] == "ok", result
+        data = [output["data"] for output in result["outputs"] if output["output_type"] != "stream"]
+        assert data, "the figure's place is kept"
+        for bundle in data:
+            assert ("image/png" in bundle) == figures, bundle.keys()
+            assert (bundle["text/plain"] == FIGURE_NOTE) != figures, bundle["text/plain"]
+
+
 def test_a_failed_cell_lets_go_of_its_memory_and_keeps_the_students_namespace():
     """After a memory bomb, the exception IPython keeps would hold the sandbox's memory through the
     frames' variables (and the traceback display's snapshot of them): the next cells, and the

@@ -117,7 +117,9 @@ def test_the_grade_command_passes_its_limits_on(monkeypatch, tmp_path):
                         lambda self, assignment, **options: seen.update(options) or [])
     assert course(["--root", str(tmp_path), "grade", "01_predict_compare_learn", "--timeout", "7",
                    "--memory-limit", "1.5"]) == 0
-    assert (seen["timeout"], seen["memory_limit_gb"]) == (7, 1.5)
+    assert (seen["timeout"], seen["memory_limit_gb"], seen["draw_figures"]) == (7, 1.5, False)
+    assert course(["--root", str(tmp_path), "grade", "01_predict_compare_learn", "--draw-figures"]) == 0
+    assert seen["draw_figures"] is True
 
 
 @pytest.mark.parametrize(("lesson", "libraries"),

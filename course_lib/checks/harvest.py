@@ -110,6 +110,29 @@ def release_failed_cells(shell: Any) -> None:
     shell.events.register("post_run_cell", release)
 
 
+FIGURE_NOTE = "[a figure: drawn when you run the notebook yourself, not while it is graded]"
+
+
+def figures_as_notes(shell: Any) -> None:
+    """Make ``shell`` (the grading kernel's IPython) show each matplotlib figure as
+    :data:`FIGURE_NOTE` instead of drawing it.
+
+    No point depends on a figure, and drawing them (layout, then PNG encoding) was about a
+    quarter of the CPU time of grading a notebook with a few plots (``course grade
+    --draw-figures`` keeps them). The explorers' images are not drawn either."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from course_lib.widgets import base
+
+    base.DRAWN = False
+    # Load the backend now: loading it later would reset the figure formatters set here.
+    plt.switch_backend(matplotlib.get_backend())
+    shell.run_line_magic("config", "InlineBackend.figure_formats = set()")
+    shell.display_formatter.formatters["text/plain"].for_type_by_name(
+        "matplotlib.figure", "Figure", lambda figure, printer, cycle: printer.text(FIGURE_NOTE))
+
+
 class _Missing:
     """Stands for a student object that could not be evaluated; not callable, so checks say so."""
 

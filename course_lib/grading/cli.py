@@ -70,7 +70,8 @@ def _grade(args: argparse.Namespace) -> int:
     with _progress(len(chosen)) as report:
         results = course.grade(args.assignment, timeout=args.timeout, memory_limit_gb=args.memory_limit,
                                progress=report, sandbox=not args.no_sandbox, force=args.force,
-                               students=args.student or None, jobs=args.jobs, scheduler=args.scheduler)
+                               students=args.student or None, jobs=args.jobs, scheduler=args.scheduler,
+                               draw_figures=args.draw_figures)
     failed = [r for r in results if r.status == "error"]
     print(f"{len(results) - len(failed)} graded, {len(failed)} could not be graded (scored 0).")
     print(f"grades: grades/{args.assignment}.csv   feedback: feedback/<student>/{args.assignment}/")
@@ -122,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--force", action="store_true",
                        help="regrade students whose submission and lesson have not changed since "
                             "their last grading (by default their stored result is reused)")
+    grade.add_argument("--draw-figures", action="store_true",
+                       help="draw the notebooks' figures into the feedback (by default each shows as a "
+                            "one-line note: no point depends on a figure, and drawing them is slow)")
     grade.add_argument("--no-sandbox", action="store_true",
                        help="UNSAFE: run student code without the bubblewrap sandbox "
                             "(trusted submissions only)")

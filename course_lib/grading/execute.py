@@ -105,9 +105,10 @@ class Plan:
             if hidden is not None:
                 self.steps.append(Step(("hidden", grade_id), hidden, HIDDEN_TIMEOUT_FACTOR * timeout))
 
-    def job(self, limits: sandbox.Limits, use_sandbox: bool, budget: float,
-            spare: bool = True) -> dict[str, Any]:
-        return worker.job_for(self.steps, self.modules, limits, use_sandbox, budget, spare, self.libraries)
+    def job(self, limits: sandbox.Limits, use_sandbox: bool, budget: float, spare: bool = True,
+            figures: bool = False) -> dict[str, Any]:
+        return worker.job_for(self.steps, self.modules, limits, use_sandbox, budget, spare, self.libraries,
+                              figures)
 
 
 def _libraries_imported(source: NotebookNode) -> list[str]:
@@ -130,6 +131,7 @@ class SandboxedExecute(NbGraderPreprocessor):
     memory_limit = Float(4.0, help="GiB of memory for the student's sandbox").tag(config=True)
     source_directory = Unicode("", help="absolute path of the course's source notebooks").tag(config=True)
     work_directory = Unicode("", help="folder for sandboxes and the answer-key-free library").tag(config=True)
+    draw_figures = Bool(False, help="draw matplotlib figures (else a one-line note each)").tag(config=True)
     time_budget = Float(0.0, help="seconds for the whole notebook (0: 120 + 50 × timeout)").tag(config=True)
 
     def limits(self) -> sandbox.Limits:
@@ -146,7 +148,7 @@ class SandboxedExecute(NbGraderPreprocessor):
         info = resources["nbgrader"]
         done = self._precomputed(info)
         plan = self.plan(nb, info, None if done is None else done["seed"])
-        job = plan.job(self.limits(), self.sandbox, self.budget())
+        job = plan.job(self.limits(), self.sandbox, self.budget(), figures=self.draw_figures)
         if done is None or done["job"]["steps"] != job["steps"]:
             done = {"seed": plan.seed, "job": job, "answer": worker.execute_job(job)}
         results = worker.results_from_data(done["answer"], plan.steps)

@@ -79,6 +79,8 @@ class GradingOptions:
     sandbox: bool = True
     force: bool = False
     """Regrade students whose stored result is for the same submission and lesson version."""
+    draw_figures: bool = False
+    """Draw the notebook's figures into the feedback (else each is a one-line note: faster)."""
 
 
 @dataclass(frozen=True)
@@ -169,14 +171,14 @@ class Course:
     def grade(self, assignment: str, timeout: int = CELL_TIMEOUT, memory_limit_gb: float = MEMORY_LIMIT_GB,
               progress: Callable[[StudentResult], None] | None = None, sandbox: bool = True,
               force: bool = False, students: list[str] | None = None, jobs: int | None = None,
-              scheduler: str | None = None) -> list[StudentResult]:
+              scheduler: str | None = None, draw_figures: bool = False) -> list[StudentResult]:
         """Grade every student who submitted ``assignment`` (or only ``students``); write
         ``grades/<assignment>.csv`` listing every student. The lesson is released first, so the
         gradebook knows its cells even on a fresh clone (release is deterministic).
 
         Notebooks run on ``jobs`` local worker processes (default: the CPUs available) or on the
         Dask cluster at ``scheduler``; this process alone prepares them and writes the results."""
-        options = GradingOptions(timeout, memory_limit_gb, sandbox, force)
+        options = GradingOptions(timeout, memory_limit_gb, sandbox, force, draw_figures)
         with _phase("release, sandbox probe"):
             self.ensure_released(assignment)
         notebooks = self.released_notebooks(assignment)
@@ -264,6 +266,7 @@ class Course:
         config.SandboxedExecute.timeout = options.timeout
         config.SandboxedExecute.sandbox = options.sandbox
         config.SandboxedExecute.memory_limit = options.memory_limit_gb
+        config.SandboxedExecute.draw_figures = options.draw_figures
         config.SandboxedExecute.source_directory = source
         config.SandboxedExecute.work_directory = str(work)
         config.RestoreFromSource.source_directory = source

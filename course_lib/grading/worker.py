@@ -82,13 +82,15 @@ def _state() -> _State:
     return _STATE
 
 
-def _warm_lines(modules: tuple[str, ...], libraries: tuple[str, ...] = ()) -> list[str]:
+def _warm_lines(modules: tuple[str, ...], libraries: tuple[str, ...] = (),
+                figures: bool = False) -> list[str]:
     imports = [*WARM_IMPORTS, *libraries, "course_lib.checks.harvest",
                *(f"course_lib.checks.{name}" for name in modules)]
     # Frozen, the libraries' objects are skipped by every later garbage collection: a notebook
     # that builds large graphs of small objects sets off many (lesson 04 trains on thousands).
     return [*(f"import {name}" for name in imports),
             "course_lib.checks.harvest.release_failed_cells(get_ipython())",
+            *([] if figures else ["course_lib.checks.harvest.figures_as_notes(get_ipython())"]),
             "import gc; gc.freeze()"]
 
 
@@ -96,16 +98,17 @@ def _launcher(job: dict[str, Any]):
     """A function starting a new kernel for ``job``, taking the one launched ahead if it fits."""
     state = _state()
     modules, libraries = tuple(job["modules"]), tuple(job.get("libraries", ()))
+    figures = bool(job.get("figures", False))
     limits = sandbox.Limits(**job["limits"])
     library = state.library(modules) if job["sandbox"] else None
     fonts = state.fonts()
     # A kernel's client belongs to the thread that launched it: a spare is only taken by that thread.
-    key = (threading.get_ident(), modules, libraries, job["sandbox"], tuple(sorted(job["limits"].items())),
-           fonts)
+    key = (threading.get_ident(), modules, libraries, figures, job["sandbox"],
+           tuple(sorted(job["limits"].items())), fonts)
 
     def new() -> KernelSession:
         return KernelSession(library, limits, state.folder, extra_ro=fonts,
-                             warm=_warm_lines(modules, libraries), connect=False)
+                             warm=_warm_lines(modules, libraries, figures), connect=False)
 
     def start() -> KernelSession:
         spare, state.spare = state.spare, None
@@ -150,11 +153,14 @@ def results_from_data(data: dict[str, Any], steps: list[Step]) -> list[Result]:
 
 
 def job_for(steps: list[Step], modules: list[str], limits: sandbox.Limits, use_sandbox: bool,
-            budget: float, spare: bool = True, libraries: Sequence[str] = ()) -> dict[str, Any]:
+            budget: float, spare: bool = True, libraries: Sequence[str] = (),
+            figures: bool = False) -> dict[str, Any]:
     """The plain-data job :func:`execute_job` runs; ``spare=False`` when no job will follow it on
     its worker (the kernel launched ahead would be thrown away); ``libraries`` (of
-    :data:`LESSON_LIBRARIES`) are loaded before the student's code runs."""
+    :data:`LESSON_LIBRARIES`) are loaded before the student's code runs; ``figures``: draw
+    matplotlib figures (else each shows as a one-line note, see
+    :func:`course_lib.checks.harvest.figures_as_notes`)."""
     return {"steps": [{"key": list(step.key), "source": step.source, "timeout": step.timeout}
                       for step in steps],
             "modules": sorted(modules), "libraries": sorted(libraries), "limits": asdict(limits),
-            "sandbox": use_sandbox, "budget": budget, "spare": spare}
+            "sandbox": use_sandbox, "budget": budget, "spare": spare, "figures": figures}

@@ -13,9 +13,15 @@ from typing import Any
 import ipywidgets as w
 from matplotlib.figure import Figure
 
+DRAWN = True
+"""False in a kernel that grades a notebook (:func:`course_lib.checks.harvest.figures_as_notes`):
+nobody can move an explorer's sliders there, so its image is left empty instead of drawn."""
+
 
 def figure_png(figure: Figure) -> bytes:
-    """The figure rendered as PNG bytes."""
+    """The figure rendered as PNG bytes (none when :data:`DRAWN` is off)."""
+    if not DRAWN:
+        return b""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
