@@ -42,7 +42,8 @@ for folder in ${PIP_FIND_LINKS:-} /opt/wheels; do
         [[ -f "$wheel" ]] && { torch_wheel=$wheel; break 2; }
     done
 done
-if [[ -n "$torch_wheel" ]] && pip_install uv \
+# (-qq: pip warns about every local index folder that lacks uv)
+if [[ -n "$torch_wheel" ]] && pip_install -qq uv \
     && "$venv/bin/uv" pip install --quiet --python "$venv/bin/python" --compile-bytecode \
         -c constraints.txt "$torch_wheel" -e .; then
     :
