@@ -123,8 +123,7 @@ def submit_student(pool: LocalPool | DaskPool, api: NbGraderAPI, assignment: str
         plan = executor.plan(notebook, {"assignment": assignment, "notebook": Path(name).stem})
         following = jobs_after + len(notebooks) - index - 1
         # Among the last jobs, one per worker: none follows it there, so no kernel is launched ahead.
-        job = plan.job(executor.limits(), executor.sandbox, executor.budget(), spare=following >= workers,
-                       figures=executor.draw_figures)
+        job = executor.job(plan, spare=following >= workers)
         pending.jobs[pool.submit(job)] = (name, plan.seed, job)
     return pending
 

@@ -140,6 +140,10 @@ class SandboxedExecute(NbGraderPreprocessor):
     def budget(self) -> float:
         return self.time_budget or 120 + 50 * self.timeout
 
+    def job(self, plan: Plan, spare: bool = True) -> dict[str, Any]:
+        """``plan``'s job, run with this grading's limits, sandbox, time budget and figures."""
+        return plan.job(self.limits(), self.sandbox, self.budget(), spare, self.draw_figures)
+
     def plan(self, nb: NotebookNode, info: dict, seed: int | None = None) -> Plan:
         source = read_source(self.source_directory, info["assignment"], info["notebook"])
         return Plan(nb, source, self.timeout, secrets.randbits(62) if seed is None else seed)
@@ -148,7 +152,7 @@ class SandboxedExecute(NbGraderPreprocessor):
         info = resources["nbgrader"]
         done = self._precomputed(info)
         plan = self.plan(nb, info, None if done is None else done["seed"])
-        job = plan.job(self.limits(), self.sandbox, self.budget(), figures=self.draw_figures)
+        job = self.job(plan)
         if done is None or done["job"]["steps"] != job["steps"]:
             done = {"seed": plan.seed, "job": job, "answer": worker.execute_job(job)}
         results = worker.results_from_data(done["answer"], plan.steps)
