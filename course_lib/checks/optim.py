@@ -136,7 +136,8 @@ def _compare_grads(expected: Any, got: Any) -> str | None:
     if isinstance(expected, str) or isinstance(got, str):
         if isinstance(expected, str) and isinstance(got, str):
             return None
-        return f"expected {_NONE if isinstance(expected, str) else fmt(expected)}, got {fmt(got)}"
+        return (f"expected {_NONE if isinstance(expected, str) else fmt(expected)}, "
+                f"got {_NONE if isinstance(got, str) else fmt(got)}")
     if np.shape(expected) != np.shape(got):
         return f"expected shape {np.shape(expected)}, got {np.shape(got)}"
     if np.allclose(got, expected, rtol=1e-6, atol=1e-9):
