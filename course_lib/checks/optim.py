@@ -169,18 +169,28 @@ def _wrong_grad_after(backward: str = "add", zero_: str = "zeros", zero_grad: st
     return wrong
 
 
+def _calls(rng: np.random.Generator, n: int) -> list[str]:
+    """``n`` random calls (``grad.zero_`` only where ``.grad`` is a tensor)."""
+    calls, has_grad = [], False
+    for _ in range(n):
+        options = ["backward", "backward", "zero_grad", "step"] + (["grad.zero_"] if has_grad else [])
+        call = str(rng.choice(options))
+        has_grad = (has_grad or call == "backward") and call != "zero_grad"
+        calls.append(call)
+    return calls
+
+
+_ENDINGS = (["backward", "backward"], ["backward", "grad.zero_"], ["backward", "zero_grad"],
+            ["backward", "step"])
+"""Endings that tell each known mistake from the right answer, after a random start."""
+
+
 def _grad_after_cases(rng: np.random.Generator) -> Sequence[Case]:
-    cases = []
-    for _ in range(8):
-        calls, has_grad = [], False
-        for _ in range(int(rng.integers(1, 9))):
-            options = ["backward", "backward", "zero_grad", "step"] + (["grad.zero_"] if has_grad else [])
-            call = str(rng.choice(options))
-            has_grad = (has_grad or call == "backward") and call != "zero_grad"
-            calls.append(call)
-        g = torch.tensor(np.round(rng.uniform(-5.0, 5.0, 2), 2), dtype=torch.float32)
-        cases.append(Case((calls, g)))
-    return cases
+    sequences = [_calls(rng, int(rng.integers(0, 5))) + ending for ending in _ENDINGS]
+    sequences += [_calls(rng, int(rng.integers(1, 9))) for _ in range(4)]
+    return [Case((calls, torch.tensor(np.round(rng.uniform(-5.0, 5.0, int(rng.integers(1, 4))), 2),
+                                      dtype=torch.float32)))
+            for calls in sequences]
 
 
 grad_after = Check(
@@ -350,14 +360,14 @@ def _loop_cases(rng: np.random.Generator, optimizers: Sequence[Any]) -> list[Cas
 
 
 def _manual_cases(rng: np.random.Generator) -> Sequence[Case]:
-    return _loop_cases(rng, [float(rng.choice([1e-3, 3e-3, 1e-2])) for _ in range(5)])
+    return _loop_cases(rng, [float(rng.choice([1e-3, 3e-3, 1e-2])) for _ in range(6)])
 
 
 def _optimizer_cases(rng: np.random.Generator) -> Sequence[Case]:
     names = ["SGD", "SGD with momentum", "Adam", "RMSprop", "Adagrad", "Adamax"]
     rates = {"SGD": [1e-3, 3e-3, 1e-2], "SGD with momentum": [1e-3, 3e-3]}
     chosen = [Optimizer(str(name), float(rng.choice(rates.get(str(name), [1e-2, 1e-1]))))
-              for name in rng.permutation(names)[:5]]
+              for name in rng.permutation(names)]
     return _loop_cases(rng, chosen)
 
 
@@ -407,6 +417,7 @@ manual_training_loop = Check(
         Case((3, 1e-2, [1.0, 0.0], 0.1 * _T_U, _T_C.clone())),
         Case((100, 1e-2, [1.0, 0.0], 0.1 * _T_U, _T_C.clone())),
         Case((20, 1e-4, [1.0, 0.0], _T_U.clone(), _T_C.clone())),
+        Case((10, 1e-2, [0.5, -1.0], 0.1 * _T_U.double(), _T_C.double())),
     ),
     hidden=_manual_cases,
     coerce=_as_record,
@@ -460,6 +471,7 @@ training_loop = Check(
         Case((50, Optimizer("SGD", 1e-2), [1.0, 0.0], 0.1 * _T_U, _T_C.clone())),
         Case((30, Optimizer("Adam", 1e-1), [1.0, 0.0], _T_U.clone(), _T_C.clone())),
         Case((20, Optimizer("SGD with momentum", 1e-3), [1.0, 0.0], 0.1 * _T_U, _T_C.clone())),
+        Case((10, Optimizer("Adam", 1e-1), [0.5, -1.0], _T_U.double(), _T_C.double())),
     ),
     hidden=_optimizer_cases,
     coerce=_as_record,
@@ -586,11 +598,10 @@ CHECKS = {check.name: check for check in (grad_after, updated, manual_training_l
                                           train_minibatches)}
 """Every lesson-05 check by exercise name."""
 
-ANSWER_KEY = {f"course_lib.optim.{name}": name for name in CHECKS} | {
-    # each trains lesson 05's loop: a training_loop in disguise
-    "course_lib.optim.descent_path": None, "course_lib.optim.fit_linear": None,
-    "course_lib.optim.compare_batch_sizes": None}
-"""The course's answers to this lesson's exercises, switched off while it is graded."""
+ANSWER_KEY = {f"course_lib.optim.{name}": name for name in CHECKS}
+"""The course's answers to this lesson's exercises, switched off while it is graded. (The course's
+other training functions, ``descent_path``, ``fit_linear`` and ``compare_batch_sizes``, answer no
+exercise: they train on fixed data or draw their own batches.)"""
 
 MISTAKE_FACTORIES = tuple(f"course_lib.checks.optim.{name}" for name in (
     "_wrong_grad_after", "_wrong_update", "_wrong_manual", "_wrong_optimizer_loop", "_wrong_minibatches"))
