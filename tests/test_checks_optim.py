@@ -43,13 +43,34 @@ def test_a_manual_loop_may_make_new_leaves_or_update_in_place(loop):
     assert _failures(check.manual_training_loop, loop) == []
 
 
-def test_an_update_in_place_under_no_grad_is_also_a_new_step():
-    def in_place(params, learning_rate):
-        with torch.no_grad():
-            params -= learning_rate * params.grad
-        return params
+def in_place(params, learning_rate):
+    with torch.no_grad():
+        params -= learning_rate * params.grad
+    return params
 
-    assert _failures(check.updated, in_place) == []
+
+def through_shared_storage(params, learning_rate):
+    return params.detach().sub_(learning_rate * params.grad).requires_grad_()
+
+
+@pytest.mark.parametrize("update", [in_place, through_shared_storage])
+def test_an_update_that_moves_the_callers_params_is_not_a_new_leaf(update):
+    failures = core.evaluate(check.updated, update, check.updated.cases())
+    assert failures and "it changed the params it was given, in place" in failures[0].problem
+
+
+@pytest.mark.parametrize(("returned", "kind"), [
+    (lambda losses: sum(losses) / len(losses), "a float"),
+    (torch.tensor, "a Tensor"),
+    (lambda losses: [torch.tensor(loss) for loss in losses],
+     "a list holding Tensor values (use loss.item())"),
+])
+def test_batch_losses_must_be_a_list_of_numbers(returned, kind):
+    def student(layer, optimizer, X, y, batches):
+        return returned(ref.train_minibatches(layer, optimizer, X, y, batches))
+
+    failures = core.evaluate(check.train_minibatches, student, check.train_minibatches.cases())
+    assert failures[0].problem == f"expected a list of the batch losses, as Python numbers, got {kind}"
 
 
 def test_a_loop_ignoring_its_optimizer_is_told_that_step_never_ran():
@@ -62,7 +83,7 @@ def test_a_loop_ignoring_its_optimizer_is_told_that_step_never_ran():
         return params
 
     failures = core.evaluate(check.training_loop, own_rate, check.training_loop.cases())
-    assert failures and "optimizer.step() ran 0 times, expected" in failures[0].problem
+    assert failures and "the optimizer it was given stepped 0 times, expected" in failures[0].problem
 
 
 def test_a_loop_returning_a_detached_copy_is_told_it_cannot_train_on():
@@ -94,7 +115,7 @@ def test_an_error_of_autograd_is_reported_as_raised():
 def test_grad_after_tells_none_from_zeros_both_ways():
     zeros_for_none = core.evaluate(check.grad_after, lambda calls, g: torch.zeros_like(g),
                                    [core.Case(([], torch.tensor([1.0, 2.0])))])
-    assert "expected None" in zeros_for_none[0].problem
+    assert zeros_for_none[0].problem == "expected None, got tensor([0.0, 0.0])"
     none_for_zeros = core.evaluate(check.grad_after, lambda calls, g: None,
                                    [core.Case((["backward", "grad.zero_"], torch.tensor([1.0, 2.0])))])
     assert "got None" in none_for_zeros[0].problem

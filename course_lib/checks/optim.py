@@ -39,7 +39,8 @@ _RTOL, _ATOL = 1e-5, 1e-6
 
 def _error(exc: Exception) -> str:
     """An error as a record holds it: its type and the first line of its message."""
-    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {first}".rstrip(": .")
 
 
 def _kind(value: Any) -> str:
@@ -73,7 +74,7 @@ def _as_record(value: Any) -> dict[str, Any]:
     for key, item in value.items():
         if key in ("values", "losses"):
             record[key] = [float(x) for x in as_array(item).ravel()]
-        elif key in ("leaf", "requires_grad"):
+        elif key in ("leaf", "requires_grad", "changed"):
             record[key] = bool(item)
         elif key == "steps":
             record[key] = int(item)
@@ -91,18 +92,24 @@ def _close(expected: list[float], got: list[float], what: str) -> str | None:
     return f"expected {what} {fmt(expected)}, got {fmt(got)}"
 
 
-def _compare_records(what: str) -> Callable[[dict[str, Any], dict[str, Any]], str | None]:
-    """``compare`` of two records; ``what`` names the returned values (``the params``)."""
+def _compare_records(what: str, returns: str = "the params as a tensor"
+                     ) -> Callable[[dict[str, Any], dict[str, Any]], str | None]:
+    """``compare`` of two records; ``what`` names the values compared (``the params``), ``returns``
+    what the function must return."""
     def compare(expected: dict[str, Any], got: dict[str, Any]) -> str | None:
         if "error" in got or "error" in expected:
             if got.get("error") == expected.get("error"):
                 return None
             return f"raised {got['error']}" if "error" in got else f"expected {expected['error']}"
         if "returned" in got:
-            return f"expected {what} as a tensor, got {got['returned']}"
+            return f"expected {returns}, got {got['returned']}"
+        if got.get("changed"):
+            return ("it changed the params it was given, in place (the caller's tensor moved too): "
+                    "compute the new values into a new tensor and leave params as it is")
         if "steps" in expected and got.get("steps") != expected["steps"]:
-            return (f"optimizer.step() ran {got.get('steps')} times, expected {expected['steps']} (one "
-                    "per epoch, or per batch)")
+            return (f"the optimizer it was given stepped {got.get('steps')} times, expected "
+                    f"{expected['steps']} (one optimizer.step() per epoch, or per batch, on that optimizer: "
+                    "the check counts its steps, so build no other)")
         for key, name in (("values", what), ("losses", "the batch losses")):
             if key in expected:
                 problem = _close(expected[key], got.get(key, []), name)
@@ -132,17 +139,20 @@ def _as_grad(value: Any) -> Any:
     return as_array(value)
 
 
+def _shown(value: Any) -> str:
+    return _NONE if isinstance(value, str) else f"tensor({fmt(np.asarray(value).tolist())})"
+
+
 def _compare_grads(expected: Any, got: Any) -> str | None:
     if isinstance(expected, str) or isinstance(got, str):
         if isinstance(expected, str) and isinstance(got, str):
             return None
-        return (f"expected {_NONE if isinstance(expected, str) else fmt(expected)}, "
-                f"got {_NONE if isinstance(got, str) else fmt(got)}")
+        return f"expected {_shown(expected)}, got {_shown(got)}"
     if np.shape(expected) != np.shape(got):
         return f"expected shape {np.shape(expected)}, got {np.shape(got)}"
     if np.allclose(got, expected, rtol=1e-6, atol=1e-9):
         return None
-    return f"expected {fmt(expected)}, got {fmt(got)}"
+    return f"expected {_shown(expected)}, got {_shown(got)}"
 
 
 def _grad_or_none(value: Any) -> str | None:
@@ -240,7 +250,13 @@ def _leaf(values: Sequence[float], grad: Sequence[float]) -> torch.Tensor:
 
 def _adapt_updated(student: Callable[..., Any]) -> Callable[..., dict[str, Any]]:
     def run(values: list[float], grad: list[float], learning_rate: float) -> dict[str, Any]:
-        return _recorded(lambda: _tensor_record(student(_leaf(values, grad), learning_rate)))
+        params = _leaf(values, grad)
+
+        def record() -> dict[str, Any]:
+            result = _tensor_record(student(params, learning_rate))
+            changed = torch.Tensor.tolist(torch.Tensor.detach(params)) != torch.tensor(values).tolist()
+            return result | {"changed": changed}
+        return _recorded(record)
     return run
 
 
@@ -273,8 +289,9 @@ updated = Check(
     compare=_compare_records("the params"),
     what="function returning the updated params",
     mistakes=(
-        Mistake("that is the seeds' misprint: params * learning_rate * params.grad multiplies the "
-                "three. A step of gradient descent subtracts: params - learning_rate * params.grad.",
+        Mistake("that is the misprinted update from the notes on the book: params * learning_rate * "
+                "params.grad multiplies the three. A step of gradient descent subtracts: "
+                "params - learning_rate * params.grad.",
                 _wrong_update(lambda p, lr: (p * lr * p.grad).detach().requires_grad_())),
         Mistake("you step *up* the gradient: gradient descent subtracts, params - learning_rate * "
                 "params.grad.",
@@ -371,8 +388,13 @@ def _optimizer_cases(rng: np.random.Generator) -> Sequence[Case]:
     return _loop_cases(rng, chosen)
 
 
-def _loss(params: torch.Tensor, t_u: torch.Tensor, t_c: torch.Tensor) -> torch.Tensor:
-    return loss_fn(model(t_u, *params), t_c)
+def _loss(params: torch.Tensor, t_u: torch.Tensor, t_c: torch.Tensor, reduce: str = "mean") -> torch.Tensor:
+    """The loss as the exercises compute it (``reduce="mean"``), or a wrong one: ``"sum"`` of the
+    squared errors, or ``"none"`` (one squared error per sample)."""
+    squared = (model(t_u, *params) - t_c) ** 2
+    if reduce == "mean":
+        return loss_fn(model(t_u, *params), t_c)
+    return squared.sum() if reduce == "sum" else squared
 
 
 def _wrong_manual(update: str) -> Callable[..., Any]:
@@ -382,7 +404,7 @@ def _wrong_manual(update: str) -> Callable[..., Any]:
         for _ in range(n_epochs):
             if params.grad is not None and update != "no zeroing":
                 params.grad.zero_()
-            loss = (model(t_u, *params) - t_c) ** 2 if update == "no mean" else _loss(params, t_u, t_c)
+            loss = _loss(params, t_u, t_c, {"no mean": "none", "sum": "sum"}.get(update, "mean"))
             loss.backward()
             if update == "in graph":
                 params = params - learning_rate * params.grad
@@ -431,12 +453,15 @@ manual_training_loop = Check(
         Mistake("(...).data gives a tensor autograd does not track (requires_grad is False): the next "
                 "loss has no graph and backward() fails. Use .detach().requires_grad_(), or update in "
                 "place under torch.no_grad().", _wrong_manual("data")),
-        Mistake("that is the seeds' misprint: params * learning_rate * params.grad multiplies the three. "
-                "The step subtracts: params - learning_rate * params.grad.", _wrong_manual("misprint")),
+        Mistake("that is the misprinted update from the notes on the book: params * learning_rate * "
+                "params.grad multiplies the three. The step subtracts: params - learning_rate * params.grad.",
+                _wrong_manual("misprint")),
         Mistake("you step *up* the gradient: gradient descent subtracts learning_rate * params.grad.",
                 _wrong_manual("up")),
         Mistake("backward() needs one number to start from: the loss must be the *mean* of the squared "
                 "errors (loss_fn), not one squared error per sample.", _wrong_manual("no mean")),
+        Mistake("the loss is the *mean* of the squared errors (loss_fn); their sum makes every gradient, "
+                "and so every step, N times larger (N samples).", _wrong_manual("sum")),
     ),
 )
 
@@ -446,16 +471,18 @@ def _wrong_optimizer_loop(order: str) -> Callable[..., Any]:
     def wrong(n_epochs: int, optimizer: torch.optim.Optimizer, params: torch.Tensor, t_u: torch.Tensor,
               t_c: torch.Tensor) -> torch.Tensor:
         for _ in range(n_epochs):
-            loss = (model(t_u, *params) - t_c) ** 2 if order == "no mean" else _loss(params, t_u, t_c)
+            loss = _loss(params, t_u, t_c, {"no mean": "none", "sum": "sum"}.get(order, "mean"))
             if order == "step first":
                 optimizer.step()
             if order != "no zero_grad":
                 optimizer.zero_grad()
+            if order == "step after zero_grad":
+                optimizer.step()
             loss.backward()
             if order == "own update":
                 with torch.no_grad():
                     params -= optimizer.param_groups[0]["lr"] * params.grad
-            elif order != "step first":
+            elif order not in ("step first", "step after zero_grad"):
                 optimizer.step()
         return params
     return wrong
@@ -487,6 +514,12 @@ training_loop = Check(
                 _wrong_optimizer_loop("own update")),
         Mistake("backward() needs one number to start from: the loss must be the *mean* of the squared "
                 "errors (loss_fn), not one squared error per sample.", _wrong_optimizer_loop("no mean")),
+        Mistake("the loss is the *mean* of the squared errors (loss_fn); their sum makes every gradient "
+                "N times larger (N samples), and most optimizers' steps with it.",
+                _wrong_optimizer_loop("sum")),
+        Mistake("optimizer.step() uses the gradient in .grad, and right after zero_grad() there is none: "
+                "that step does nothing. Each epoch is zero_grad(), backward(), step().",
+                _wrong_optimizer_loop("step after zero_grad")),
     ),
 )
 
@@ -541,6 +574,10 @@ def _adapt_minibatches(student: Callable[..., Any]) -> Callable[..., dict[str, A
             losses = student(layer, optimizer, X, y, problem.batches())
             if not isinstance(losses, list | tuple):
                 return {"returned": _kind(losses)}
+            kinds = {type(loss).__name__ for loss in losses if not isinstance(loss, int | float) or
+                     isinstance(loss, bool)}
+            if kinds:
+                return {"returned": f"a list holding {', '.join(sorted(kinds))} values (use loss.item())"}
             weights = torch.cat([layer.weight.detach().reshape(-1), layer.bias.detach()]).double()
             return {"losses": [float(loss) for loss in losses], "values": weights.tolist(), "steps": steps[0]}
         return _recorded(record)
@@ -582,7 +619,8 @@ train_minibatches = Check(
     ),
     hidden=_minibatch_cases,
     coerce=_as_record,
-    compare=_compare_records("the weights and bias of the layer"),
+    compare=_compare_records("the weights and bias of the layer",
+                             returns="a list of the batch losses, as Python numbers"),
     what="function returning the list of batch losses",
     mistakes=(
         Mistake("each step must use only its batch: X[batch] and y[batch], not all of X and y.",
