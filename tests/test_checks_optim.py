@@ -3,6 +3,9 @@ the records of what autograd and the optimizer did, and the right answers writte
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 import torch
 
@@ -156,3 +159,14 @@ def test_cases_name_their_optimizer_and_problem_readably():
     problem = check.Problem(0, 40, 2, "SGD", 3e-2, 8, 6)
     assert repr(problem) == "40 samples of 2 features (seed 0), batches of 8, 6 steps of SGD at lr=0.03"
     assert [len(batch) for batch in problem.batches()] == [8] * 6
+
+
+def test_loading_the_checks_takes_the_optimizers_first_steps_outside_any_time_limit():
+    """A first optimizer step imports some 800 modules: inside a case's time limit, a busy machine
+    could cut that import short and leave torch half-loaded for the session."""
+    code = ("import sys, torch\nimport course_lib.checks.optim as check\nbefore = set(sys.modules)\n"
+            "p = torch.zeros(2, requires_grad=True)\np.sum().backward()\n"
+            "for name in check.OPTIMIZER_NAMES:\n    check.Optimizer(name, 0.1).build(p).step()\n"
+            "print(sorted(set(sys.modules) - before))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout[:500]
