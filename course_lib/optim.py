@@ -59,9 +59,10 @@ from torch import nn
 from .data import temperature
 from .linear import loss_fn, model
 
-__all__ = ["INPUT_SCALE", "MOMENTUM", "OPTIMIZERS", "Fit", "Regression", "batch_indices",
-           "compare_batch_sizes", "descent_path", "fit_linear", "inputs", "make_optimizer",
-           "make_regression", "manual_training_loop", "path_losses", "training_loop"]
+__all__ = ["CALLS", "INPUT_SCALE", "MOMENTUM", "OPTIMIZERS", "Fit", "Regression", "batch_indices",
+           "compare_batch_sizes", "descent_path", "fit_linear", "grad_after", "inputs", "make_optimizer",
+           "make_regression", "manual_training_loop", "path_losses", "train_minibatches", "training_loop",
+           "updated"]
 
 OPTIMIZERS: tuple[str, ...] = ("SGD", "SGD with momentum", "Adam")
 """The optimizers :func:`make_optimizer` builds, by name."""
@@ -169,6 +170,66 @@ def _epochs(n_epochs: int, params: torch.Tensor, t_u: torch.Tensor, t_c: torch.T
         if print_every and epoch % print_every == 0:
             print(f"Epoch {epoch}, Loss {value:f}")
     return params
+
+
+CALLS: tuple[str, ...] = ("backward", "grad.zero_", "zero_grad", "step")
+"""The calls :func:`grad_after` follows: ``loss.backward()``, ``params.grad.zero_()``,
+``optimizer.zero_grad()`` and ``optimizer.step()``."""
+
+
+def grad_after(calls: Sequence[str], g: torch.Tensor) -> torch.Tensor | None:
+    """What ``params.grad`` holds after ``calls`` (names of :data:`CALLS`), starting from a new leaf.
+
+    Every ``backward`` computes the same gradient ``g`` (the loss is recomputed at the same
+    ``params``) and *adds* it to ``.grad``, which starts as ``None``; ``grad.zero_`` fills ``.grad``
+    with zeros in place (there must be one); ``zero_grad`` sets it back to ``None`` (PyTorch's
+    default, ``set_to_none=True``, since 2.0); ``step`` reads ``.grad`` and leaves it alone (it is
+    called here with a learning rate of 0, so ``params`` and hence ``g`` do not change). So the
+    answer is ``None`` or ``k · g``, ``k`` counting the ``backward`` calls since the last
+    ``zero_grad``, or since the last ``grad.zero_``.
+    """
+    grad: torch.Tensor | None = None
+    for call in calls:
+        if call == "backward":
+            grad = g.clone() if grad is None else grad + g
+        elif call == "grad.zero_":
+            if grad is None:
+                raise AttributeError("'NoneType' object has no attribute 'zero_'")
+            grad = torch.zeros_like(grad)
+        elif call == "zero_grad":
+            grad = None
+        elif call != "step":
+            raise ValueError(f"unknown call {call!r}; the calls are {CALLS}")
+    return grad
+
+
+def updated(params: torch.Tensor, learning_rate: float) -> torch.Tensor:
+    """One step of gradient descent, as a new leaf: ``(params − lr · params.grad).detach()
+    .requires_grad_()``. The subtraction is recorded by autograd (``params`` requires grad), so
+    ``.detach()`` cuts the new tensor from that graph, and ``.requires_grad_()`` makes autograd
+    track it again: the next epoch's graph then starts at this tensor, and ``backward`` fills its
+    ``.grad``. The seeds' line ``params * lr * params.grad`` multiplies where it must subtract."""
+    return (params - learning_rate * params.grad).detach().requires_grad_()
+
+
+def train_minibatches(layer: nn.Module, optimizer: torch.optim.Optimizer, X: torch.Tensor, y: torch.Tensor,
+                      batches: Iterable[torch.Tensor]) -> list[float]:
+    """One optimizer step per batch of sample indices; the loss of each batch, before its step.
+
+    For each ``batch``: ``loss = nn.MSELoss()(layer(X[batch]), y[batch])`` (the *mean* squared
+    error of that batch), ``optimizer.zero_grad()``, ``loss.backward()``, ``optimizer.step()``.
+    ``optimizer`` holds ``layer.parameters()``. A batch of one index is stochastic gradient descent,
+    every index full-batch gradient descent.
+    """
+    mse = nn.MSELoss()
+    losses = []
+    for batch in batches:
+        loss = mse(layer(X[batch]), y[batch])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
 
 
 def descent_path(optimizer: str, learning_rate: float, n_steps: int, scaled: bool,

@@ -25,6 +25,7 @@ LESSONS: dict[str, str] = {
     "02_numerical_derivatives": "derivatives",
     "03_chain_rule_training_loop": "linear",
     "04_autograd_engine": "autograd",
+    "05_pytorch_autograd": "optim",
 }
 """Lesson folder name → checks module name (``course_lib.checks.<name>``), in course order."""
 
