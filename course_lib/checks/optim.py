@@ -28,68 +28,25 @@ from torch import nn
 from .. import optim as ref
 from ..data import temperature
 from ..linear import loss_fn, model
-from .answer_key import AnswerKeyUnavailable
-from .coerce import CoercionError, as_array
+from .coerce import as_array
 from .core import Case, Check, Mistake
+from .records import close, kind, record_coercer, recorded, same_error
 from .text import fmt
 
 _T_C, _T_U = temperature()
-_RTOL, _ATOL = 1e-5, 1e-6
-
-
-def _error(exc: Exception) -> str:
-    """An error as a record holds it: its type and the first line of its message."""
-    first = str(exc).splitlines()[0] if str(exc) else ""
-    return f"{type(exc).__name__}: {first}".rstrip(": .")
-
-
-def _kind(value: Any) -> str:
-    forgot = " (did you forget `return`?)" if value is None else ""
-    return f"a {type(value).__name__}{forgot}"
 
 
 def _tensor_record(value: Any) -> dict[str, Any]:
     """What a returned tensor is: its values, and whether autograd tracks it as a leaf."""
     if not isinstance(value, torch.Tensor):
-        return {"returned": _kind(value)}
+        return {"returned": kind(value)}
     return {"values": torch.Tensor.tolist(torch.Tensor.detach(value).double().reshape(-1)),
             "leaf": bool(value.is_leaf), "requires_grad": bool(value.requires_grad)}
 
 
-def _recorded(run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """``run()``'s record, or the error it raised as one (a stub and the answer key still stop)."""
-    try:
-        return run()
-    except (NotImplementedError, AnswerKeyUnavailable):
-        raise
-    except Exception as exc:  # noqa: BLE001 - autograd's errors are what the student's loop did
-        return {"error": _error(exc)}
-
-
-def _as_record(value: Any) -> dict[str, Any]:
-    """``coerce``: a record built by ``adapt`` (a dict of numbers, strings and lists), unchanged."""
-    if type(value) is not dict:
-        raise CoercionError(f"expected a record, got {_kind(value)}")
-    record = {}
-    for key, item in value.items():
-        if key in ("values", "losses"):
-            record[key] = [float(x) for x in as_array(item).ravel()]
-        elif key in ("leaf", "requires_grad", "changed"):
-            record[key] = bool(item)
-        elif key == "steps":
-            record[key] = int(item)
-        else:
-            record[key] = str(item)
-    return record
-
-
-def _close(expected: list[float], got: list[float], what: str) -> str | None:
-    if len(expected) != len(got):
-        return f"expected {what} of {len(expected)} values, got {len(got)}"
-    agree = np.isclose(got, expected, rtol=_RTOL, atol=_ATOL, equal_nan=True)
-    if agree.all():
-        return None
-    return f"expected {what} {fmt(expected)}, got {fmt(got)}"
+_as_record = record_coercer(lists=("values", "losses"), flags=("leaf", "requires_grad", "changed"),
+                            counts=("steps",))
+"""``coerce``: a record built by ``adapt`` (a dict of numbers, strings and lists)."""
 
 
 def _compare_records(what: str, returns: str = "the params as a tensor"
@@ -98,9 +55,7 @@ def _compare_records(what: str, returns: str = "the params as a tensor"
     what the function must return."""
     def compare(expected: dict[str, Any], got: dict[str, Any]) -> str | None:
         if "error" in got or "error" in expected:
-            if got.get("error") == expected.get("error"):
-                return None
-            return f"raised {got['error']}" if "error" in got else f"expected {expected['error']}"
+            return same_error(expected, got)
         if "returned" in got:
             return f"expected {returns}, got {got['returned']}"
         if got.get("changed"):
@@ -112,7 +67,7 @@ def _compare_records(what: str, returns: str = "the params as a tensor"
                     "the check counts its steps, so build no other)")
         for key, name in (("values", what), ("losses", "the batch losses")):
             if key in expected:
-                problem = _close(expected[key], got.get(key, []), name)
+                problem = close(expected[key], got.get(key, []), name)
                 if problem is not None:
                     return problem
         if expected.get("requires_grad") and not got.get("requires_grad"):
@@ -158,7 +113,7 @@ def _compare_grads(expected: Any, got: Any) -> str | None:
 def _grad_or_none(value: Any) -> str | None:
     if value is None or isinstance(value, torch.Tensor):
         return None
-    return f"expected a tensor or None, got {_kind(value)}"
+    return f"expected a tensor or None, got {kind(value)}"
 
 
 def _wrong_grad_after(backward: str = "add", zero_: str = "zeros", zero_grad: str = "none",
@@ -256,7 +211,7 @@ def _adapt_updated(student: Callable[..., Any]) -> Callable[..., dict[str, Any]]
             result = _tensor_record(student(params, learning_rate))
             changed = torch.Tensor.tolist(torch.Tensor.detach(params)) != torch.tensor(values).tolist()
             return result | {"changed": changed}
-        return _recorded(record)
+        return recorded(record)
     return run
 
 
@@ -358,7 +313,7 @@ def _start(values: Sequence[float], dtype: torch.dtype) -> torch.Tensor:
 def _adapt_manual(student: Callable[..., Any]) -> Callable[..., dict[str, Any]]:
     def run(n_epochs: int, learning_rate: float, start: list[float], t_u: torch.Tensor,
             t_c: torch.Tensor) -> dict[str, Any]:
-        return _recorded(lambda: _tensor_record(
+        return recorded(lambda: _tensor_record(
             student(n_epochs, learning_rate, _start(start, t_u.dtype), t_u, t_c)))
     return run
 
@@ -374,7 +329,7 @@ def _adapt_optimizer_loop(student: Callable[..., Any]) -> Callable[..., dict[str
         def record() -> dict[str, Any]:
             result = _tensor_record(student(n_epochs, built, params, t_u, t_c))
             return result | {"steps": steps[0]}
-        return _recorded(record)
+        return recorded(record)
     return run
 
 
@@ -593,14 +548,14 @@ def _adapt_minibatches(student: Callable[..., Any]) -> Callable[..., dict[str, A
         def record() -> dict[str, Any]:
             losses = student(layer, optimizer, X, y, problem.batches())
             if not isinstance(losses, list | tuple):
-                return {"returned": _kind(losses)}
+                return {"returned": kind(losses)}
             kinds = {type(loss).__name__ for loss in losses if not isinstance(loss, int | float) or
                      isinstance(loss, bool)}
             if kinds:
                 return {"returned": f"a list holding {', '.join(sorted(kinds))} values (use loss.item())"}
             weights = torch.cat([layer.weight.detach().reshape(-1), layer.bias.detach()]).double()
             return {"losses": [float(loss) for loss in losses], "values": weights.tolist(), "steps": steps[0]}
-        return _recorded(record)
+        return recorded(record)
     return run
 
 
