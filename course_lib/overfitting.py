@@ -182,13 +182,18 @@ def curve_data(n_samples: int, noise: float, generator: torch.Generator) -> Curv
 
 def lesson_data(seed: int = 0, n_samples: int = 200, noise: float = 0.3,
                 val_fraction: float = 0.2) -> tuple[Data, Data]:
-    """The lesson's ``(train, val)``: :func:`curve_data` and then :func:`split`, both drawn from one
-    generator seeded with ``seed``. The training samples come in random order, so the first ``n``
-    of them are a random sample of ``n``; the validation samples stay the same whatever ``n``."""
+    """The lesson's ``(train, val)``: :func:`curve_data`, then the split :func:`split` makes, both
+    drawn from one generator seeded with ``seed``. The training samples come in random order, so
+    the first ``n`` of them are a random sample of ``n``; the validation samples stay the same
+    whatever ``n``."""
     generator = torch.Generator().manual_seed(seed)
     data = curve_data(n_samples, noise, generator)
-    train_indices, val_indices = split(n_samples, val_fraction, generator)
-    return (data.x[train_indices], data.y[train_indices]), (data.x[val_indices], data.y[val_indices])
+    # split's permutation, drawn here rather than by calling split: while the lesson is graded,
+    # split is the student's own (see course_lib.checks.answer_key), and the data must not hang on it
+    perm = torch.randperm(n_samples, generator=generator)
+    n_train = n_samples - int(val_fraction * n_samples)
+    train, val = perm[:n_train], perm[n_train:]
+    return (data.x[train], data.y[train]), (data.x[val], data.y[val])
 
 
 def make_model(hidden: int, seed: int = 0) -> nn.Module:

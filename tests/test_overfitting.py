@@ -223,3 +223,11 @@ def test_one_thread_restores_the_number_of_threads():
     with of.one_thread():
         assert torch.get_num_threads() == 1
     assert torch.get_num_threads() == threads
+
+
+def test_the_lesson_data_are_split_as_split_splits():
+    generator = torch.Generator().manual_seed(0)
+    data = of.curve_data(200, 0.3, generator)
+    train_indices, val_indices = of.split(200, 0.2, generator)
+    train, val = of.lesson_data()
+    assert torch.equal(train[0], data.x[train_indices]) and torch.equal(val[1], data.y[val_indices])
