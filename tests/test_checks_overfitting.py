@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 
+import numpy as np
 import pytest
 import torch
 
@@ -185,3 +186,16 @@ def capitalised(train_losses, val_losses, tolerance=0.1):
 def test_a_diagnosis_outside_the_three_words_is_named():
     assert "expected one of 'underfitting', 'overfitting', 'fine', got 'Fine'" in _problems(check.diagnose,
                                                                                            capitalised)
+
+
+@pytest.mark.parametrize("tolerance", [0.02, 0.05, 0.1, 0.2, 0.3])
+def test_the_hidden_curves_show_what_they_are_drawn_to_show(tolerance):
+    """Far from the thresholds: the rules, written here, give each pair the kind it was drawn as."""
+    rng = np.random.default_rng(1)
+    for kind in ("underfitting", "overfitting", "fine") * 100:
+        train, val = check._curves(rng, kind, tolerance)
+        fell = min(train) / train[0]
+        rose = val[-1] / min(val)
+        assert (fell > 1 - tolerance / 2) == (kind == "underfitting")
+        if kind != "underfitting":
+            assert (rose > 1 + 1.5 * tolerance) if kind == "overfitting" else (rose < 1 + 0.5 * tolerance)
