@@ -28,7 +28,7 @@ from .. import overfitting as ref
 from ..optim import make_optimizer
 from .core import Case, Check, Mistake
 from .optim import OPTIMIZER_NAMES  # noqa: F401 - loading it takes each optimizer's first step (see there)
-from .records import close, kind, record_coercer, recorded, same_error
+from .records import close, kind, record_coercer, recorded, settled
 from .text import fmt
 
 # ---------------------------------------------------------------------------------------------
@@ -97,10 +97,9 @@ def _split_problem(n_samples: int, train: list[int], val: list[int]) -> str | No
 
 
 def _compare_splits(expected: dict[str, Any], got: dict[str, Any]) -> str | None:
-    if "error" in got or "error" in expected:
-        return same_error(expected, got)
-    if "returned" in got:
-        return str(got["returned"])
+    decided, problem = settled(expected, got)
+    if decided:
+        return problem
     n_samples = len(expected["train"]) + len(expected["val"])
     problem = _split_problem(n_samples, got["train"], got["val"])
     if problem is not None:
@@ -263,10 +262,9 @@ def _adapt_validate(student: Callable[..., Any]) -> Callable[..., dict[str, Any]
 
 
 def _compare_runs(expected: dict[str, Any], got: dict[str, Any]) -> str | None:
-    if "error" in got or "error" in expected:
-        return same_error(expected, got)
-    if "returned" in got:
-        return str(got["returned"])
+    decided, problem = settled(expected, got)
+    if decided:
+        return problem
     if got["tracked"] and not expected["tracked"]:
         return ("the validation pass was recorded by autograd: the model ran on the validation inputs while "
                 "grad mode was on. Nobody calls backward() on the validation loss, so compute it under "
@@ -412,10 +410,9 @@ def _adapt_penalty(student: Callable[..., Any]) -> Callable[..., dict[str, Any]]
 
 
 def _compare_penalties(expected: dict[str, Any], got: dict[str, Any]) -> str | None:
-    if "error" in got or "error" in expected:
-        return same_error(expected, got)
-    if "returned" in got:
-        return str(got["returned"])
+    decided, problem = settled(expected, got)
+    if decided:
+        return problem
     if not math.isclose(got["value"], expected["value"], rel_tol=1e-5, abs_tol=1e-7):
         return f"expected {fmt(expected['value'])}, got {fmt(got['value'])}"
     if expected["tracked"] and not got["tracked"]:
@@ -436,7 +433,7 @@ def _wrong_penalty(select: str = "weights", form: str = "squares", sign: float =
     def wrong(model: nn.Module, lam: float) -> torch.Tensor:
         chosen = [p for name, p in model.named_parameters()
                   if select == "all" or name.endswith("weight" if select == "weights" else "bias")]
-        return sign * lam * torch.stack([term(p) for p in chosen]).sum()
+        return sign * lam * sum(term(p) for p in chosen)
     return wrong
 
 
@@ -552,10 +549,9 @@ def _adapt_stopping(student: Callable[..., Any]) -> Callable[..., dict[str, Any]
 
 
 def _compare_stopping(expected: dict[str, Any], got: dict[str, Any]) -> str | None:
-    if "error" in got or "error" in expected:
-        return same_error(expected, got)
-    if "returned" in got:
-        return str(got["returned"])
+    decided, problem = settled(expected, got)
+    if decided:
+        return problem
     if got["best"] != expected["best"]:
         return (f"expected best epoch {expected['best']} (the first epoch with the lowest validation loss, "
                 f"counting from 1), got {got['best']}")

@@ -84,3 +84,18 @@ def record_coercer(lists: tuple[str, ...] = (), flags: tuple[str, ...] = (), cou
                 record[key] = str(item)
         return record
     return coerce
+
+
+def settled(expected: dict[str, Any], got: dict[str, Any]) -> tuple[bool, str | None]:
+    """``(True, problem)`` when either record holds an error or a wrong kind of value returned
+    (``"error"`` / ``"returned"``): ``problem`` is ``None`` if both hold the same one. Else
+    ``(False, None)``: the records' values are to be compared. (A mistake's record may hold them
+    as well as the student's.)"""
+    for key in ("error", "returned"):
+        if key in expected or key in got:
+            if expected.get(key) == got.get(key):
+                return True, None
+            if key not in got:
+                return True, f"expected {expected[key]}" if key == "error" else "returned the expected kind"
+            return True, f"raised {got[key]}" if key == "error" else str(got[key])
+    return False, None

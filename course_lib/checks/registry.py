@@ -26,6 +26,7 @@ LESSONS: dict[str, str] = {
     "03_chain_rule_training_loop": "linear",
     "04_autograd_engine": "autograd",
     "05_pytorch_autograd": "optim",
+    "06_overfitting": "overfitting",
 }
 """Lesson folder name → checks module name (``course_lib.checks.<name>``), in course order."""
 
