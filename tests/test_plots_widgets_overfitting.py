@@ -190,8 +190,8 @@ def assert_shows(explorer: CapacityExplorer, experiment: Experiment, data) -> No
     np.testing.assert_allclose(losses[f"lowest validation loss, epoch {best + 1}"].get_xydata(),
                                [[best + 1, run.val_losses[best]]], rtol=1e-6)
     status = explorer.status.value
-    assert f"training loss {run.train_losses[-1]:.4g}" in status
-    assert f"validation loss {run.val_losses[-1]:.4g}" in status
+    assert f"training loss {run.train_losses[-1]:.4f}" in status
+    assert f"validation loss {run.val_losses[-1]:.4f}" in status
     assert f"at epoch {best + 1}." in status
     assert f"<b>{verdict(run.train_losses, run.val_losses)}</b>" in status
 

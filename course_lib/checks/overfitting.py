@@ -81,7 +81,8 @@ def _adapt_split(student: Callable[..., Any]) -> Callable[..., dict[str, Any]]:
     return run
 
 
-def _split_problem(n_samples: int, train: list[int], val: list[int]) -> str | None:
+def _split_problem(n_samples: int, train: list[float], val: list[float]) -> str | None:
+    train, val = [int(i) for i in train], [int(i) for i in val]
     both, everything = set(train) & set(val), set(train) | set(val)
     if both:
         return f"the training and validation indices overlap: {fmt(sorted(both))} are in both"
@@ -97,6 +98,8 @@ def _split_problem(n_samples: int, train: list[int], val: list[int]) -> str | No
 
 
 def _compare_splits(expected: dict[str, Any], got: dict[str, Any]) -> str | None:
+    if got == expected:  # also how a mistake's split is recognised, overlapping parts and all
+        return None
     decided, problem = settled(expected, got)
     if decided:
         return problem
@@ -125,6 +128,9 @@ def _wrong_split(mistake: str) -> Callable[..., Any]:
         perm = torch.randperm(n_samples, generator=generator)
         if mistake == "negative slice":
             return perm[:-n_val], perm[-n_val:]
+        if mistake == "two draws":
+            again = torch.randperm(n_samples, generator=generator)
+            return perm[:n_samples - n_val], again[n_samples - n_val:]
         return perm[:n_samples - n_val], perm[n_samples - n_val:]
     return wrong
 
@@ -162,6 +168,9 @@ split = Check(
         Mistake("n_val is int(val_fraction * n_samples), which rounds *down*; round() goes to the nearest "
                 "whole number (13 samples at 20 % is 2.6: int gives 2, round gives 3).",
                 _wrong_split("round")),
+        Mistake("the two parts come from two permutations: each torch.randperm call draws a new one (the "
+                "generator moves on), so their parts overlap and miss samples. Draw perm once and cut it "
+                "in two.", _wrong_split("two draws")),
     ),
 )
 
@@ -216,7 +225,8 @@ class Run:
     def __repr__(self) -> str:
         model = "nn.Linear(1, 1)" if self.hidden == 0 else f"a model of {self.hidden} hidden units"
         penalty = f", penalty λ · Σ |p| with λ = {self.penalty:g}" if self.penalty else ", no penalty"
-        return (f"{self.n_epochs} epochs of {self.optimizer} at lr={self.lr:g} on {model}, "
+        epochs = "1 epoch" if self.n_epochs == 1 else f"{self.n_epochs} epochs"
+        return (f"{epochs} of {self.optimizer} at lr={self.lr:g} on {model}, "
                 f"{self.n_train} training and {self.n_val} validation samples (seed {self.seed}){penalty}")
 
 
@@ -296,14 +306,16 @@ def _wrong_validate(mistake: str) -> Callable[..., Any]:
                 optimizer.zero_grad()
             objective.backward()
             optimizer.step()
-            if mistake == "val after step":
+            if mistake in ("val after step", "both after step"):
                 with torch.no_grad():
                     val_loss = loss_fn(model(val[0]), val[1])
+                    if mistake == "both after step":
+                        train_loss = loss_fn(model(train[0]), train[1])
             shown = objective if mistake == "penalty in loss" else train_loss
             val_shown = val_loss + extra if mistake == "penalty on val" else val_loss
             train_losses.append(float(shown))
             val_losses.append(float(val_shown))
-        return train_losses, val_losses
+        return (val_losses, train_losses) if mistake == "swapped" else (train_losses, val_losses)
     return wrong
 
 
@@ -347,6 +359,12 @@ train_and_validate = Check(
         Mistake("the validation losses are measured after the epoch's optimizer.step(): measure both losses "
                 "at the parameters the epoch starts with (the validation pass before the step).",
                 _wrong_validate("val after step")),
+        Mistake("both losses are measured after the epoch's optimizer.step(): measure them at the "
+                "parameters the epoch starts with, the training loss from the same forward pass that "
+                "backward() goes through, and the validation pass before the step.",
+                _wrong_validate("both after step")),
+        Mistake("the two lists come back swapped: return (train_losses, val_losses), in that order.",
+                _wrong_validate("swapped")),
         Mistake("the penalty is missing from what backward() differentiates: the training objective is the "
                 "training loss + penalty() when a penalty is given.", _wrong_validate("no penalty")),
         Mistake("the training losses returned include the penalty: return the loss alone (the penalty is "
@@ -417,8 +435,12 @@ def _compare_penalties(expected: dict[str, Any], got: dict[str, Any]) -> str | N
         return f"expected {fmt(expected['value'])}, got {fmt(got['value'])}"
     if expected["tracked"] and not got["tracked"]:
         return ("the value is right, but autograd does not track it (requires_grad is False): build it from "
-                "the parameters themselves, not from .data, .detach() or .item(), and not under "
-                "torch.no_grad()")
+                "the parameters themselves, not from .data, .detach(), .item() or model.state_dict() "
+                "(whose tensors autograd does not track), and not under torch.no_grad()")
+    if any(expected["grads"]) and not any(got["grads"]):
+        return ("the value is right, but its gradient with respect to every parameter is 0: it is not "
+                "computed from the parameters (a tensor made anew from numbers, torch.tensor(...), has no "
+                "link to them, even with requires_grad=True)")
     return close(expected["grads"], got["grads"], "its gradient with respect to the parameters")
 
 
@@ -559,7 +581,8 @@ def _compare_stopping(expected: dict[str, Any], got: dict[str, Any]) -> str | No
         return (f"it trained {got['trained']} epochs, expected {expected['trained']}: stop once `patience` "
                 "epochs in a row have not improved on the best loss (or at max_epochs)")
     if got["held"] != expected["held"]:
-        return (f"the model is left with the parameters of epoch {fmt(got['held'])}, not those of the best "
+        held = int(got["held"]) if float(got["held"]).is_integer() else fmt(got["held"])
+        return (f"the model is left with the parameters of epoch {held}, not those of the best "
                 f"epoch, {expected['best']}: load the saved copy back with model.load_state_dict(...)")
     return None
 
@@ -724,6 +747,7 @@ diagnose = Check(
         Case(([1.0, 0.6, 0.4, 0.3], [1.0, 0.7, 0.6, 0.62], 0.1)),
         Case(([1.0, 0.6, 0.4, 0.3], [1.0, 0.7, 0.6, 0.62], 0.02)),
         Case(([1.0, 0.94, 0.92, 0.91], [1.1, 1.0, 0.98, 0.97], 0.05)),
+        Case(([1.0, 0.6, 0.45, 0.55], [1.2, 0.8, 0.7, 0.72], 0.5)),  # the lowest, not the last, training loss
     ),
     hidden=_diagnose_cases,
     coerce=_as_diagnosis,

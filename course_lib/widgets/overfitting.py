@@ -99,6 +99,6 @@ class CapacityExplorer(Explorer):
         best = best_epoch(val_losses)
         copies = " (samples and their noisy copies)" if experiment.input_noise > 0 else ""
         verdict = diagnose(train_losses, val_losses)
-        return (f"After {len(train_losses)} epochs: training loss {train_losses[-1]:.4g}{copies}, "
-                f"validation loss {val_losses[-1]:.4g}; lowest validation loss {val_losses[best - 1]:.4g} "
+        return (f"After {len(train_losses)} epochs: training loss {train_losses[-1]:.4f}{copies}, "
+                f"validation loss {val_losses[-1]:.4f}; lowest validation loss {val_losses[best - 1]:.4f} "
                 f"at epoch {best}. Diagnosis: <b>{verdict}</b> ({VERDICTS[verdict]}).")
