@@ -26,6 +26,7 @@ WRONG_ANSWERS = [
     Wrong("split", "torch.randperm(n_samples, generator=generator)", "torch.randperm(n_samples)",
           "does not come from the generator it was given"),
     Wrong("split", "perm[n_train:]", "perm[n_train - 1:]", "indices overlap"),
+    Wrong("split", "perm[n_train:]", "perm[n_train + 1:]", "are in neither part"),
     Wrong("split", "perm[n_train:]", "torch.randperm(n_samples, generator=generator)[n_train:]",
           "come from two permutations"),
     Wrong("split", "return perm[:n_train], perm[n_train:]",
