@@ -526,7 +526,8 @@ class Curve:
     start: float = 10.0
 
     def __repr__(self) -> str:
-        return (f"validation losses {fmt(list(self.losses))} (epochs 1 to {len(self.losses)}), "
+        before = f"{fmt(self.start)} before training, then " if self.start != Curve.start else ""
+        return (f"validation losses {before}{fmt(list(self.losses))} (epochs 1 to {len(self.losses)}), "
                 f"max_epochs={self.max_epochs}, patience={self.patience}")
 
 
@@ -591,7 +592,7 @@ def _wrong_stopping(mistake: str) -> Callable[..., Any]:
     """A wrong ``early_stopping``; ``mistake`` names what it does wrong (see the hints)."""
     def wrong(model: nn.Module, train_epoch: Callable[[], Any], val_loss: Callable[[], float],
               max_epochs: int, patience: int) -> int:
-        best_epoch, best_loss, waited = 0, math.inf, 0
+        best_epoch, best_loss, waited = 0, val_loss() if mistake == "epoch 0" else math.inf, 0
         best_state = {k: v.clone() for k, v in model.state_dict().items()}
         for epoch in range(1, max_epochs + 1):
             train_epoch()
@@ -622,10 +623,14 @@ def _curve(rng: np.random.Generator, n: int) -> tuple[float, ...]:
 
 
 def _stopping_cases(rng: np.random.Generator) -> Sequence[Case]:
+    """Seven U-shaped curves; before the first, the model's loss is below every epoch's (training
+    only made it worse), which tells an answer that counts the untrained model as epoch 0."""
     cases = []
-    for _ in range(6):
+    for i in range(7):
         n = int(rng.integers(8, 40))
-        cases.append(Case((Curve(_curve(rng, n), n, int(rng.integers(1, 6))),)))
+        losses = _curve(rng, n)
+        start = round(min(losses) - 0.1, 2) if i == 0 else 10.0
+        cases.append(Case((Curve(losses, n, int(rng.integers(1, 6)), start),)))
     return cases
 
 
@@ -640,6 +645,7 @@ early_stopping = Check(
         Case((Curve((4.0, 3.0, 3.1, 3.2, 2.9, 3.0), 6, 1),)),
         Case((Curve((4.0, 3.0, 3.5, 3.0, 3.6, 3.7), 6, 3),)),
         Case((Curve((4.0, 3.5, 3.0, 2.5, 2.0, 1.5), 6, 2),)),
+        Case((Curve((0.72, 0.65, 0.5, 0.55, 0.6, 0.7), 6, 2, start=0.61),)),  # worse after epoch 1
     ),
     hidden=_stopping_cases,
     coerce=record_coercer(counts=("best", "trained"), numbers=("held",)),
@@ -657,6 +663,9 @@ early_stopping = Check(
         Mistake("an epoch that only equals the best loss counts as an improvement here; the exercise counts "
                 "only a loss strictly below the best so far (the first epoch with the lowest loss wins).",
                 _wrong_stopping("ties")),
+        Mistake("the untrained model is no candidate: epochs count from 1, and the first epoch always "
+                "improves (start from a best loss of infinity, float('inf'), not from the loss before "
+                "training).", _wrong_stopping("epoch 0")),
         Mistake("it waits one epoch too many: stop as soon as `patience` epochs in a row have not improved.",
                 _wrong_stopping("one more")),
         Mistake("the count of epochs without improvement must start again at 0 whenever an epoch improves: "
@@ -688,7 +697,8 @@ def _wrong_diagnose(mistake: str) -> Callable[..., str]:
     """A wrong ``diagnose``; ``mistake`` names what it does wrong (see the hints)."""
     def wrong(train_losses: Sequence[float], val_losses: Sequence[float], tolerance: float = 0.1) -> str:
         tol = 0.1 if mistake == "fixed tolerance" else tolerance
-        underfit = min(train_losses) > (1 - tol) * train_losses[0]
+        lowest = train_losses[-1] if mistake == "last train" else min(train_losses)
+        underfit = lowest > (1 - tol) * train_losses[0]
         if mistake == "final gap":
             overfit = val_losses[-1] > (1 + tol) * train_losses[-1]
         elif mistake == "against start":
@@ -726,13 +736,26 @@ def _curves(rng: np.random.Generator, kind_: str, tolerance: float) -> tuple[lis
     return [float(v) for v in np.round(train, 4)], [float(v) for v in np.round(val, 4)]
 
 
+def _rebound(rng: np.random.Generator) -> tuple[list[float], list[float]]:
+    """A "fine" pair at tolerance 0.5 whose training loss falls to 40 % of its start and ends back
+    at 55 % (a noisy optimizer): only its lowest value, not its last, is below the threshold."""
+    n = int(rng.integers(8, 20))
+    t = np.arange(n) / (n - 1)
+    start = rng.uniform(0.5, 5.0)
+    train = start * (0.4 + 0.6 * np.exp(-8 * t) + 0.15 * t ** 6)
+    val = 1.5 * start * (0.5 + 0.5 * np.exp(-6 * t))
+    return [float(v) for v in np.round(train, 4)], [float(v) for v in np.round(val, 4)]
+
+
 def _diagnose_cases(rng: np.random.Generator) -> Sequence[Case]:
     """Three pairs of curves of each kind; the first three at tolerances where 0.1 would give
-    another answer (a training loss 12 % lower, a validation loss 8 % up)."""
+    another answer (a training loss 12 % lower, a validation loss 8 % up); then a training loss
+    that rebounds (:func:`_rebound`)."""
     kinds = ("underfitting", "overfitting", "fine") * 3
     tolerances = [0.3, 0.02, 0.3] + [float(rng.choice([0.05, 0.1, 0.2])) for _ in range(6)]
-    return [Case((*_curves(rng, kind_, tolerance), tolerance)) for kind_, tolerance in zip(kinds, tolerances,
-                                                                                         strict=True)]
+    cases = [Case((*_curves(rng, kind_, tolerance), tolerance)) for kind_, tolerance in zip(kinds, tolerances,
+                                                                                            strict=True)]
+    return [*cases, Case((*_rebound(rng), 0.5))]
 
 
 diagnose = Check(
@@ -767,6 +790,9 @@ diagnose = Check(
                 _wrong_diagnose("against start")),
         Mistake("use the `tolerance` the function is given (0.1 is only its default).",
                 _wrong_diagnose("fixed tolerance")),
+        Mistake("rule 1 looks at the *lowest* training loss, min(train_losses), not the last: a training "
+                "loss that went well down and then rose a little did decrease.",
+                _wrong_diagnose("last train")),
     ),
 )
 

@@ -80,10 +80,11 @@ WRONG_ANSWERS = [
           "must start again at 0"),
     Wrong("early_stopping", "if waited == patience:", "if waited > patience:", "waits one epoch too many"),
     Wrong("early_stopping", "return best_epoch", "return best_loss", "expected the best epoch as an int"),
+    Wrong("early_stopping", 'float("inf"), copy', "val_loss(), copy", "the untrained model is no candidate"),
     Wrong("diagnose", "min(val_losses)", "train_losses[-1]", "not overfitting by itself"),
     Wrong("diagnose", _RULE_1 + _RULE_2, _RULE_2 + _RULE_1, "check rule 1 first"),
     Wrong("diagnose", "min(val_losses)", "val_losses[0]", "with the *first*"),
-    Wrong("diagnose", "min(train_losses) >", "train_losses[-1] >", None),  # the last, not the lowest
+    Wrong("diagnose", "min(train_losses) >", "train_losses[-1] >", "looks at the *lowest* training loss"),
     Wrong("diagnose", ("(1 - tolerance)", "(1 + tolerance)"), ("0.9", "1.1"), "use the `tolerance`"),
     Wrong("diagnose", 'return "fine"', 'return "ok"',
           "expected one of 'underfitting', 'overfitting', 'fine'"),
