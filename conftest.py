@@ -26,6 +26,7 @@ LONGEST_FIRST = (
     "tests/test_redteam.py[04]",
     "tests/test_student_states.py",
     "tests/test_redteam.py[03]",
+    "tests/test_redteam.py[06]",
     "tests/test_release.py::TestLesson04",
     "tests/test_check_contract.py",
     "tests/test_grading_parallel.py",

@@ -18,12 +18,12 @@ import pytest
 from course_lib.grading.cli import main as course
 
 from .notebooks import SOLUTIONS, cell, completed, grade_test_cells, lesson_names, read
-from .redteam import l01, l03, l04
+from .redteam import l01, l03, l04, l06
 from .wrong_answers import WRONG_ANSWERS
 
 pytestmark = pytest.mark.e2e
 
-RED_TEAMED = {module.LESSON.name for module in (l01, l03, l04)}
+RED_TEAMED = {module.LESSON.name for module in (l01, l03, l04, l06)}
 """Lessons the red-team suite grades end to end already, honest, blank and wrong students included."""
 
 

@@ -1,6 +1,6 @@
 """The red-team acceptance suite of ``course grade`` (issue 7): adversarial submissions as data.
 
-One module per lesson (:mod:`.l01`, :mod:`.l03`, :mod:`.l04`) lists its ``SUBMISSIONS``: honest
+One module per lesson (:mod:`.l01`, :mod:`.l03`, :mod:`.l04`, :mod:`.l06`) lists its ``SUBMISSIONS``: honest
 students before, between and after the attacks, and attacks of the seven classes of the issue,
 each with the score it must get (see :mod:`.model`). :mod:`.snippets` holds the attack code,
 :mod:`.harness` builds a course, grades it in one ``course grade`` run under :mod:`.reaper`, and
@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import os
 
-from . import l01, l03, l04
+from . import l01, l03, l04, l06
 from .model import Submission
 
-LESSONS = {module.LESSON.name: module for module in (l01, l03, l04)
+LESSONS = {module.LESSON.name: module for module in (l01, l03, l04, l06)
            if not os.environ.get("REDTEAM_LESSONS")
            or any(part.strip() and module.LESSON.name.startswith(part.strip())
                   for part in os.environ["REDTEAM_LESSONS"].split(","))}
