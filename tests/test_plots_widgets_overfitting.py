@@ -11,6 +11,7 @@ import pytest
 import torch
 from torch import nn
 
+from course_lib import overfitting
 from course_lib.overfitting import Experiment, lesson_data, make_model, run_experiment
 from course_lib.plotting import overfitting as plotting
 from course_lib.widgets import base
@@ -22,10 +23,8 @@ pytestmark = pytest.mark.filterwarnings("error")  # a warning in a notebook cell
 @pytest.fixture(autouse=True, scope="module")
 def one_thread():
     """The models are tiny: a second thread only adds waiting on a busy machine. Restored afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with overfitting.one_thread():
+        yield
 
 
 @pytest.fixture

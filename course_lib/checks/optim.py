@@ -30,7 +30,7 @@ from ..data import temperature
 from ..linear import loss_fn, model
 from .coerce import as_array
 from .core import Case, Check, Mistake
-from .records import close, kind, record_coercer, recorded, same_error
+from .records import close, kind, record_coercer, recorded, settled
 from .text import fmt
 
 _T_C, _T_U = temperature()
@@ -55,7 +55,7 @@ def _compare_records(what: str, returns: str = "the params as a tensor"
     what the function must return."""
     def compare(expected: dict[str, Any], got: dict[str, Any]) -> str | None:
         if "error" in got or "error" in expected:
-            return same_error(expected, got)
+            return settled(expected, got)[1]
         if "returned" in got:
             return f"expected {returns}, got {got['returned']}"
         if got.get("changed"):

@@ -55,14 +55,6 @@ def close(expected: list[float], got: list[float], what: str) -> str | None:
     return f"expected {what} {fmt(expected)}, got {fmt(got)}"
 
 
-def same_error(expected: dict[str, Any], got: dict[str, Any]) -> str | None:
-    """When either record holds an error: ``None`` if both hold the same one, else what differs.
-    (Call only when ``"error" in expected or "error" in got``.)"""
-    if got.get("error") == expected.get("error"):
-        return None
-    return f"raised {got['error']}" if "error" in got else f"expected {expected['error']}"
-
-
 def record_coercer(lists: tuple[str, ...] = (), flags: tuple[str, ...] = (), counts: tuple[str, ...] = (),
                    numbers: tuple[str, ...] = ()) -> Callable[[Any], dict[str, Any]]:
     """A check's ``coerce`` for records: the keys in ``lists`` become lists of floats, those in
